@@ -1,0 +1,78 @@
+"""agentsdk: multimodal agents that see, hear and work with people, local-first.
+
+Public names are re-exported here once; `__all__` is sorted and checked by a test.
+"""
+
+from agentsdk.errors import (
+    AgentSDKError,
+    ConfigurationError,
+    CorruptMediaError,
+    EmptyAudioError,
+    GenerationError,
+    InvalidAudioError,
+    MediaError,
+    MediaNotFoundError,
+    MediaTooLargeError,
+    MissingDependencyError,
+    ModelError,
+    ModelLoadError,
+    ModelNotFoundError,
+    SilentAudioError,
+    UnsupportedMediaError,
+    UnsupportedModelError,
+    WeightsIntegrityError,
+)
+from agentsdk.kit import Kit
+from agentsdk.media import Audio, Image, MediaLimits
+from agentsdk.messages import Message, Text, ToolCall, ToolResult
+from agentsdk.models import (
+    ChatModel,
+    FunctionModel,
+    GenerationSettings,
+    LocalModel,
+    ModelResponse,
+    ModelStream,
+    ScriptedModel,
+    Usage,
+    resolve_model,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AgentSDKError",
+    "Audio",
+    "ChatModel",
+    "ConfigurationError",
+    "CorruptMediaError",
+    "EmptyAudioError",
+    "FunctionModel",
+    "GenerationError",
+    "GenerationSettings",
+    "Image",
+    "InvalidAudioError",
+    "Kit",
+    "LocalModel",
+    "MediaError",
+    "MediaLimits",
+    "MediaNotFoundError",
+    "MediaTooLargeError",
+    "Message",
+    "MissingDependencyError",
+    "ModelError",
+    "ModelLoadError",
+    "ModelNotFoundError",
+    "ModelResponse",
+    "ModelStream",
+    "ScriptedModel",
+    "SilentAudioError",
+    "Text",
+    "ToolCall",
+    "ToolResult",
+    "UnsupportedMediaError",
+    "UnsupportedModelError",
+    "Usage",
+    "WeightsIntegrityError",
+    "__version__",
+    "resolve_model",
+]

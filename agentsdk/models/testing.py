@@ -1,0 +1,139 @@
+"""Deterministic chat models for unit tests. They plug in where real models plug in.
+
+- `ScriptedModel` answers from a list of replies, in order.
+- `FunctionModel` lets a function decide each reply from the conversation.
+
+A reply is a string (text), a `ToolCall` or a list of them (tool calls), or a full
+`ModelResponse`. Token usage is counted in whitespace-separated words, so tests can
+assert on it without a tokenizer. Both record every call they receive in `.calls`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Sequence
+from dataclasses import dataclass
+
+from agentsdk.errors import ConfigurationError, GenerationError
+from agentsdk.messages import Message, ToolCall
+from agentsdk.models.base import (
+    GenerationSettings,
+    ModelResponse,
+    ModelStream,
+    ToolSchema,
+    Usage,
+)
+
+__all__ = ["FunctionModel", "ModelCall", "Reply", "ScriptedModel"]
+
+Reply = str | ToolCall | Sequence[ToolCall] | ModelResponse
+
+_CHUNK = re.compile(r"\s*\S+|\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCall:
+    """One request a test model received."""
+
+    messages: tuple[Message, ...]
+    tools: tuple[ToolSchema, ...]
+    settings: GenerationSettings
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _to_response(reply: Reply, call: ModelCall, model: str) -> ModelResponse:
+    input_tokens = sum(_words(m.content) for m in call.messages)
+    if isinstance(reply, ModelResponse):
+        return reply
+    if isinstance(reply, str):
+        return ModelResponse(reply, (), Usage(input_tokens, _words(reply)), "stop", model)
+    calls = (reply,) if isinstance(reply, ToolCall) else tuple(reply)
+    if not calls or not all(isinstance(c, ToolCall) for c in calls):
+        raise ConfigurationError(
+            "a scripted reply is a str, a ToolCall, a list of ToolCall or a ModelResponse"
+        )
+    return ModelResponse("", calls, Usage(input_tokens, len(calls)), "tool_calls", model)
+
+
+def _stream_of(response: ModelResponse) -> Generator[str, None, ModelResponse]:
+    yield from _CHUNK.findall(response.text)
+    return response
+
+
+class _TestModel:
+    name: str
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.calls: list[ModelCall] = []
+
+    def _reply(self, call: ModelCall) -> Reply:
+        raise NotImplementedError
+
+    def generate(
+        self,
+        messages: Sequence[Message],
+        *,
+        tools: Sequence[ToolSchema] = (),
+        settings: GenerationSettings | None = None,
+    ) -> ModelResponse:
+        call = ModelCall(tuple(messages), tuple(tools), settings or GenerationSettings())
+        self.calls.append(call)
+        return _to_response(self._reply(call), call, self.name)
+
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        tools: Sequence[ToolSchema] = (),
+        settings: GenerationSettings | None = None,
+    ) -> ModelStream:
+        return ModelStream(_stream_of(self.generate(messages, tools=tools, settings=settings)))
+
+
+class ScriptedModel(_TestModel):
+    """Replies from a script, one per call, in order.
+
+    >>> model = ScriptedModel([ToolCall("add", {"a": 1, "b": 2}), "The sum is 3."])
+    """
+
+    def __init__(self, replies: Iterable[Reply], *, name: str = "scripted") -> None:
+        super().__init__(name)
+        self._replies: deque[Reply] = deque(replies)
+        self._total = len(self._replies)
+
+    @property
+    def remaining(self) -> int:
+        """Replies not used yet."""
+        return len(self._replies)
+
+    def _reply(self, call: ModelCall) -> Reply:
+        if not self._replies:
+            raise GenerationError(
+                f"ScriptedModel {self.name!r} ran out of replies: the script had "
+                f"{self._total} and this is call {len(self.calls)}"
+            )
+        return self._replies.popleft()
+
+
+class FunctionModel(_TestModel):
+    """Replies with whatever `function(messages, call)` returns.
+
+    >>> model = FunctionModel(lambda messages, call: messages[-1].content.upper())
+    """
+
+    def __init__(
+        self,
+        function: Callable[[list[Message], ModelCall], Reply],
+        *,
+        name: str = "function",
+    ) -> None:
+        super().__init__(name)
+        self._function = function
+
+    def _reply(self, call: ModelCall) -> Reply:
+        return self._function(list(call.messages), call)

@@ -1,0 +1,46 @@
+"""Shared fixtures. Unit tests never load a stock model by accident: only tests marked
+`stock` may (they load real models and run in CI too)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(autouse=True)
+def _forbid_stock_models(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("stock"):
+        return
+    from agentsdk import kit
+
+    real = kit.load_component
+
+    def guarded(spec: kit.ComponentSpec, **kwargs: Any) -> Any:
+        if spec in kit.STOCK_COMPONENTS.values():
+            raise AssertionError(
+                f"a unit test tried to load the stock {spec.role} model; mark it @pytest.mark.stock"
+            )
+        return real(spec, **kwargs)
+
+    monkeypatch.setattr(kit, "load_component", guarded)
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real (random-weight) Llama chat checkpoint small enough for unit tests."""
+    from tests.tiny_models import build_tiny_chat_checkpoint
+
+    return build_tiny_chat_checkpoint(tmp_path_factory.mktemp("tiny-llama"))
+
+
+@pytest.fixture(scope="session")
+def stock_llm() -> Iterator[Any]:
+    from agentsdk import Kit
+
+    yield Kit.stock().llm

@@ -1,0 +1,213 @@
+"""LocalModel: unit tests on a tiny random checkpoint, real-model tests on the stock LLM."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from agentsdk import (
+    ConfigurationError,
+    GenerationSettings,
+    LocalModel,
+    Message,
+    ModelNotFoundError,
+)
+from agentsdk.models.local import _cut_at_stop, _parse_tool_calls, _stable_length
+from tests.tiny_models import build_tiny_chat_checkpoint
+
+QUESTION = [Message.user("What is the capital of France?")]
+ADD_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "add",
+        "description": "Add two numbers.",
+        "parameters": {"type": "object", "properties": {"a": {"type": "number"}}},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_checkpoint: Path) -> LocalModel:
+    return LocalModel.from_pretrained(tiny_checkpoint)
+
+
+def test_loads_a_checkpoint_folder(tiny: LocalModel, tiny_checkpoint: Path) -> None:
+    assert tiny.name == tiny_checkpoint.name
+    assert tiny.load_info is not None
+    assert tiny.load_info.source == "checkpoint"
+    assert tiny.load_info.checkpoint == tiny_checkpoint
+    assert str(tiny.device) == "cpu"
+
+
+def test_generate_counts_tokens_and_stops_at_max_tokens(tiny: LocalModel) -> None:
+    response = tiny.generate(QUESTION, settings=GenerationSettings(max_tokens=12))
+    prompt = tiny.tokenizer.apply_chat_template(
+        [m.to_dict() for m in QUESTION], add_generation_prompt=True
+    )
+    prompt_ids = (
+        prompt["input_ids"] if isinstance(prompt, dict) or hasattr(prompt, "keys") else prompt
+    )
+    assert response.usage.input_tokens == len(prompt_ids)
+    assert response.usage.output_tokens == 12
+    assert response.finish_reason == "length"
+    assert response.model == tiny.name
+    assert response.text
+
+
+def test_greedy_generation_is_deterministic(tiny: LocalModel) -> None:
+    settings = GenerationSettings(max_tokens=20)
+    assert tiny.generate(QUESTION, settings=settings) == tiny.generate(QUESTION, settings=settings)
+
+
+def test_seeded_sampling_repeats_and_differs_from_greedy(tiny: LocalModel) -> None:
+    sampled = GenerationSettings(max_tokens=30, temperature=1.5, seed=7)
+    first = tiny.generate(QUESTION, settings=sampled)
+    again = tiny.generate(QUESTION, settings=sampled)
+    greedy = tiny.generate(QUESTION, settings=GenerationSettings(max_tokens=30))
+    assert first.text == again.text
+    assert first.text != greedy.text
+
+
+def test_stream_yields_exactly_the_generated_text(tiny: LocalModel) -> None:
+    settings = GenerationSettings(max_tokens=40)
+    expected = tiny.generate(QUESTION, settings=settings)
+    stream = tiny.stream(QUESTION, settings=settings)
+    deltas = list(stream)
+    assert len(deltas) > 1
+    assert "".join(deltas) == expected.text
+    assert stream.response == expected
+
+
+def test_stop_string_cuts_text_in_both_paths(tiny: LocalModel) -> None:
+    full = tiny.generate(QUESTION, settings=GenerationSettings(max_tokens=40)).text
+    stop = full[len(full) // 2 : len(full) // 2 + 3]
+    assert len(stop) == 3
+    settings = GenerationSettings(max_tokens=40, stop=(stop,))
+    response = tiny.generate(QUESTION, settings=settings)
+    assert response.text == full[: full.find(stop)]
+    assert response.finish_reason == "stop"
+    stream = tiny.stream(QUESTION, settings=settings)
+    assert "".join(stream) == response.text
+    assert stop not in stream.response.text
+
+
+def test_closing_a_stream_stops_generation(tiny: LocalModel) -> None:
+    stream = tiny.stream(QUESTION, settings=GenerationSettings(max_tokens=400))
+    first = next(stream)
+    stream.close()
+    assert first
+    # the model is free again: a new generation does not deadlock
+    assert (
+        tiny.generate(QUESTION, settings=GenerationSettings(max_tokens=2)).usage.output_tokens == 2
+    )
+
+
+def test_end_of_turn_token_ends_generation(tmp_path: Path) -> None:
+    model = LocalModel.from_pretrained(build_tiny_chat_checkpoint(tmp_path, eos_first=True))
+    response = model.generate(QUESTION, settings=GenerationSettings(max_tokens=30))
+    assert response.finish_reason == "stop"
+    assert response.usage.output_tokens == 1
+    assert response.text == ""
+    assert list(model.stream(QUESTION)) == []
+
+
+def test_count_tokens_uses_the_tokenizer(tiny: LocalModel) -> None:
+    text = "The capital of France is Paris."
+    assert tiny.count_tokens(text) == len(tiny.tokenizer.encode(text, add_special_tokens=False))
+    assert tiny.count_tokens("") == 0
+
+
+def test_missing_checkpoint_names_the_path(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError, match=r"config\.json"):
+        LocalModel.from_pretrained(tmp_path / "nothing-here")
+    with pytest.raises(ModelNotFoundError, match="GGUF file not found"):
+        LocalModel.from_pretrained(tmp_path / "model.gguf")
+
+
+def test_a_tokenizer_without_chat_template_is_refused(
+    tmp_path: Path, tiny_checkpoint: Path
+) -> None:
+    folder = tmp_path / "no-template"
+    shutil.copytree(tiny_checkpoint, folder)
+    (folder / "chat_template.jinja").unlink(missing_ok=True)
+    config = folder / "tokenizer_config.json"
+    config.write_text(config.read_text().replace('"chat_template"', '"unused_template"'))
+    with pytest.raises(ConfigurationError, match="no chat template"):
+        LocalModel.from_pretrained(folder)
+
+
+def test_empty_conversation_is_refused(tiny: LocalModel) -> None:
+    with pytest.raises(ConfigurationError, match="empty"):
+        tiny.generate([])
+
+
+def test_unknown_dtype_is_refused(tiny_checkpoint: Path) -> None:
+    with pytest.raises(ConfigurationError, match="dtype"):
+        LocalModel.from_pretrained(tiny_checkpoint, dtype="float7")
+
+
+def test_cut_at_stop_takes_the_earliest_stop() -> None:
+    assert _cut_at_stop("a, b. c", (".", ",")) == "a"
+    assert _cut_at_stop("abc", ("x",)) == "abc"
+
+
+def test_stable_length_holds_back_partial_stops_and_bytes() -> None:
+    assert _stable_length("hello wor", ("world",)) == len("hello ")
+    assert _stable_length("hello", ("world",)) == 5
+    assert _stable_length("caf\ufffd", ()) == 3
+    assert _stable_length("abc", ()) == 3
+
+
+def test_parse_tool_calls_reads_bare_and_tagged_json() -> None:
+    text, calls = _parse_tool_calls('{"name": "add", "arguments": {"a": 1}}', [ADD_TOOL])
+    assert text == ""
+    assert [(c.name, dict(c.arguments)) for c in calls] == [("add", {"a": 1})]
+    text, calls = _parse_tool_calls(
+        'Sure. <tool_call>{"name": "add", "arguments": {"a": 2}}</tool_call>', [ADD_TOOL]
+    )
+    assert text == "Sure."
+    assert calls[0].arguments == {"a": 2}
+
+
+def test_parse_tool_calls_ignores_unknown_tools_and_bad_json() -> None:
+    for text in ('{"name": "rm", "arguments": {}}', '{"name": "add", "arguments": 3}', "{oops"):
+        assert _parse_tool_calls(text, [ADD_TOOL]) == (text, ())
+
+
+def test_tool_calls_the_model_writes_become_tool_calls(tiny: LocalModel) -> None:
+    response = tiny.generate(QUESTION, tools=[ADD_TOOL], settings=GenerationSettings(max_tokens=5))
+    # random weights write no JSON: the text comes back unchanged, with no calls
+    assert response.tool_calls == ()
+    assert response.finish_reason == "length"
+
+
+# -- the stock LLM --------------------------------------------------------------------
+
+
+@pytest.mark.stock
+def test_stock_llm_knows_the_capital_of_france(stock_llm: LocalModel) -> None:
+    response = stock_llm.generate(QUESTION, settings=GenerationSettings(max_tokens=40))
+    assert "Paris" in response.text
+    assert response.finish_reason == "stop"
+    assert response.usage.output_tokens > 0
+
+
+@pytest.mark.stock
+def test_stock_llm_stream_matches_generate(stock_llm: LocalModel) -> None:
+    messages = [Message.user("Name three colours of the rainbow.")]
+    settings = GenerationSettings(max_tokens=48)
+    expected = stock_llm.generate(messages, settings=settings)
+    stream = stock_llm.stream(messages, settings=settings)
+    deltas = list(stream)
+    assert len(deltas) > 3
+    assert "".join(deltas) == expected.text
+    assert stream.response.usage == expected.usage
+
+
+@pytest.mark.stock
+def test_stock_llm_stops_on_stop_string(stock_llm: LocalModel) -> None:
+    response = stock_llm.generate(QUESTION, settings=GenerationSettings(stop=(" is",)))
+    assert response.text == "The capital of France"
+    assert response.usage.output_tokens < 8

@@ -1,0 +1,68 @@
+"""Messages, tool calls and their OpenAI-format round trips."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentsdk import ConfigurationError, Message, ToolCall, ToolResult
+from agentsdk.messages import as_messages
+
+
+def test_assistant_message_with_tool_calls_round_trips() -> None:
+    call = ToolCall("add", {"a": 1, "b": 2})
+    message = Message.assistant("", [call])
+    data = message.to_dict()
+    assert data["tool_calls"][0] == {
+        "id": call.id,
+        "type": "function",
+        "function": {"name": "add", "arguments": {"a": 1, "b": 2}},
+    }
+    assert Message.from_dict(data) == message
+
+
+def test_tool_message_answers_a_call() -> None:
+    result = ToolResult(call_id="call_1", name="add", content="3")
+    message = Message.tool(result)
+    assert message.to_dict() == {"role": "tool", "content": "3", "tool_call_id": "call_1"}
+    with pytest.raises(ConfigurationError, match="tool_call_id"):
+        Message("tool", "3")
+
+
+def test_tool_call_ids_are_unique() -> None:
+    assert ToolCall("a").id != ToolCall("a").id
+
+
+def test_tool_call_from_dict_accepts_json_string_arguments() -> None:
+    call = ToolCall.from_dict({"id": "c1", "function": {"name": "f", "arguments": '{"x": 1}'}})
+    assert (call.id, call.name, call.arguments) == ("c1", "f", {"x": 1})
+    assert ToolCall.from_dict({"function": {"name": "f", "arguments": ""}}).arguments == {}
+
+
+@pytest.mark.parametrize("arguments", ['{"x": ', "[1, 2]"])
+def test_malformed_tool_call_arguments_are_refused(arguments: str) -> None:
+    with pytest.raises(ConfigurationError, match="arguments"):
+        ToolCall.from_dict({"function": {"name": "f", "arguments": arguments}})
+
+
+def test_bad_roles_and_content_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match="role"):
+        Message("robot", "hi")  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="content"):
+        Message("user", None)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="role"):
+        Message.from_dict({"content": "hi"})
+
+
+def test_as_messages_normalises_user_input() -> None:
+    assert as_messages("hi") == [Message.user("hi")]
+    assert as_messages(Message.system("s")) == [Message.system("s")]
+    assert as_messages({"role": "user", "content": "x"}) == [Message.user("x")]
+    assert as_messages([Message.system("s"), {"role": "user", "content": "x"}, "y"]) == [
+        Message.system("s"),
+        Message.user("x"),
+        Message.user("y"),
+    ]
+    with pytest.raises(ConfigurationError, match="empty"):
+        as_messages([])
+    with pytest.raises(ConfigurationError, match="int"):
+        as_messages([3])
