@@ -24,6 +24,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agentsdk._files import file_sha256
+from agentsdk.encoders.base import Encoder
+from agentsdk.encoders.cache import ObservationCache, cached, default_cache
+from agentsdk.encoders.facts import ImageFactsEncoder
+from agentsdk.encoders.ocr import OCREncoder
+from agentsdk.encoders.speech import FasterWhisperBackend, SpeechEncoder
+from agentsdk.encoders.vision import VisionEncoder
 from agentsdk.errors import (
     MissingDependencyError,
     ModelError,
@@ -150,9 +156,9 @@ def _load_speech(spec: ComponentSpec, folder: Path) -> Any:
 
 
 def _load_ocr(spec: ComponentSpec, folder: Path) -> Any:
-    from rapidocr import RapidOCR
+    from agentsdk.encoders.ocr import _load_engine
 
-    return RapidOCR()
+    return _load_engine()
 
 
 def _load_embeddings(spec: ComponentSpec, folder: Path) -> Any:
@@ -264,25 +270,33 @@ _shared_lock = threading.Lock()
 _loading_locks: dict[tuple[str, str], threading.Lock] = {}
 
 
-def load_component(spec: ComponentSpec, *, check: bool = True) -> Any:
-    """Locate, verify and load one component, or return the copy already loaded."""
-    folder = locate(spec)
-    key = (spec.role, str(folder))
+def _shared_model(key: tuple[str, str], load: Callable[[], Any]) -> Any:
+    """`load()` once per key in the process; concurrent callers wait for the first."""
     with _shared_lock:
         if key in _shared:
             return _shared[key]
         lock = _loading_locks.setdefault(key, threading.Lock())
-    with lock:  # one load per model even when several threads ask at once
+    with lock:
         with _shared_lock:
             if key in _shared:
                 return _shared[key]
-        _require(spec)
-        if check:
-            verify(spec, folder)
-        model = spec.loader(spec, folder)
+        model = load()
         with _shared_lock:
             _shared[key] = model
         return model
+
+
+def load_component(spec: ComponentSpec, *, check: bool = True) -> Any:
+    """Locate, verify and load one component, or return the copy already loaded."""
+    folder = locate(spec)
+
+    def load() -> Any:
+        _require(spec)
+        if check:
+            verify(spec, folder)
+        return spec.loader(spec, folder)
+
+    return _shared_model((spec.role, str(folder)), load)
 
 
 def is_loaded(role: str) -> bool:
@@ -296,29 +310,56 @@ class Kit:
 
     >>> kit = Kit.stock()
     >>> kit.llm.generate([Message.user("What is the capital of France?")]).text
+    >>> kit.speech.encode(Audio("question.wav")).text
+
+    Encoders come wrapped in the observation cache (`agentsdk.encoders.cached`): an
+    identical part is never encoded twice in the process.
     """
 
     def __init__(
         self,
         *,
         llm: ChatModel | None = None,
+        speech: Encoder | None = None,
+        ocr: Encoder | None = None,
+        vision: Encoder | str | Path | None = None,
         components: dict[str, ComponentSpec] | None = None,
         name: str = "custom",
         check: bool = True,
+        cache: ObservationCache | None = None,
     ) -> None:
         self.name = name
         self._llm = llm
+        self._cache = cache if cache is not None else default_cache()
+        self._encoders: dict[str, Encoder] = {
+            role: cached(encoder, self._cache)
+            for role, encoder in (("speech", speech), ("ocr", ocr))
+            if encoder is not None
+        }
+        if vision is not None and not isinstance(vision, str | Path):
+            self._encoders["vision"] = cached(vision, self._cache)
+        self._vision_path = vision if isinstance(vision, str | Path) else None
         self._components = dict(components or {})
         self._check = check
+        self._lock = threading.Lock()
 
     @classmethod
-    def stock(cls, *, check: bool = True) -> Kit:
-        """The offline default kit. `check=False` skips the sha256 checks (faster start)."""
-        return cls(components=STOCK_COMPONENTS, name="stock", check=check)
+    def stock(cls, *, vision: Encoder | str | Path | None = None, check: bool = True) -> Kit:
+        """The offline default kit.
+
+        No package carries CLIP weights, so vision is off unless you pass a CLIP/SigLIP
+        folder (or an encoder) as `vision`. `check=False` skips the sha256 checks.
+        """
+        return cls(components=STOCK_COMPONENTS, name="stock", check=check, vision=vision)
 
     @property
     def components(self) -> dict[str, ComponentSpec]:
         return dict(self._components)
+
+    @property
+    def cache(self) -> ObservationCache:
+        """The observation cache the kit's encoders use."""
+        return self._cache
 
     @property
     def llm(self) -> ChatModel:
@@ -326,6 +367,53 @@ class Kit:
         if self._llm is None:
             self._llm = self._load("llm")
         return self._llm
+
+    @property
+    def speech(self) -> Encoder:
+        """Speech to text (stock: Whisper tiny.en through faster-whisper, int8)."""
+        return self._encoder("speech", self._make_speech)
+
+    @property
+    def ocr(self) -> Encoder:
+        """Text in images (stock: rapidocr PP-OCRv6)."""
+        return self._encoder("ocr", lambda: OCREncoder(self._load("ocr")))
+
+    @property
+    def facts(self) -> Encoder:
+        """Model-free image facts: size, colours, document/screenshot/photo."""
+        return self._encoder("facts", ImageFactsEncoder)
+
+    @property
+    def vision(self) -> Encoder:
+        """Zero-shot tags and embeddings (CLIP/SigLIP); only when the kit was given one."""
+        return self._encoder("vision", self._make_vision)
+
+    def _encoder(self, role: str, make: Callable[[], Encoder]) -> Encoder:
+        with self._lock:
+            found = self._encoders.get(role)
+        if found is None:
+            found = cached(make(), self._cache)
+            with self._lock:
+                found = self._encoders.setdefault(role, found)
+        return found
+
+    def _make_speech(self) -> Encoder:
+        backend = FasterWhisperBackend(
+            self._load("speech"), model_name="faster-whisper:tiny.en-int8"
+        )
+        return SpeechEncoder(backend)
+
+    def _make_vision(self) -> Encoder:
+        if self._vision_path is None:
+            raise ModelNotFoundError(
+                f"kit {self.name!r} has no vision model: no PyPI package carries CLIP weights, "
+                "so pass one, e.g. Kit.stock(vision='path/to/clip-or-siglip-folder')"
+            )
+        path = str(Path(self._vision_path).expanduser())
+        encoder: Encoder = _shared_model(
+            ("vision", path), lambda: VisionEncoder.from_pretrained(path)
+        )
+        return encoder
 
     def _load(self, role: str) -> Any:
         spec = self._components.get(role)

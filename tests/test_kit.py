@@ -144,3 +144,25 @@ def test_a_kit_can_carry_any_chat_model() -> None:
 def test_stock_weights_are_installed_and_intact() -> None:
     checks = Kit.stock().check(load=False)
     assert all(c.status == "found" for c in checks), checks
+
+
+def test_stock_kit_has_no_vision_model_unless_given_one() -> None:
+    with pytest.raises(ModelNotFoundError, match=r"Kit\.stock\(vision="):
+        _ = Kit.stock().vision
+
+
+def test_kit_encoders_are_cached_and_reused() -> None:
+    import numpy as np
+
+    from agentsdk import Image
+    from agentsdk.encoders import CachedEncoder, ImageFactsEncoder, ObservationCache
+
+    cache = ObservationCache()
+    custom = Kit(ocr=ImageFactsEncoder(), cache=cache)
+    assert isinstance(custom.ocr, CachedEncoder) and custom.ocr is custom.ocr
+    assert custom.facts is custom.facts
+    picture = Image(np.zeros((8, 8, 3), np.uint8))
+    custom.facts.encode(picture)
+    custom.facts.encode(picture)
+    assert (cache.misses, cache.hits) == (1, 1)
+    assert custom.cache is cache

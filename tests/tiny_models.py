@@ -67,3 +67,74 @@ def build_tiny_chat_checkpoint(folder: Path, *, eos_first: bool = False) -> Path
     model.save_pretrained(folder)
     fast.save_pretrained(folder)
     return folder
+
+
+def build_tiny_whisper_checkpoint(folder: Path) -> Path:
+    """A random 1-layer Whisper with a byte-level tokenizer and Whisper's special tokens,
+    saved with its processor: exercises the transformers backend end to end."""
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import (
+        GenerationConfig,
+        WhisperConfig,
+        WhisperFeatureExtractor,
+        WhisperForConditionalGeneration,
+        WhisperProcessor,
+        WhisperTokenizerFast,
+    )
+
+    specials = [
+        "<|endoftext|>",
+        "<|startoftranscript|>",
+        "<|en|>",
+        "<|transcribe|>",
+        "<|notimestamps|>",
+    ]
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=300,
+        special_tokens=specials,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
+    tokenizer.train_from_iterator(CORPUS, trainer)
+    end = "<|endoftext|>"
+    fast = WhisperTokenizerFast(
+        tokenizer_object=tokenizer, bos_token=end, eos_token=end, unk_token=end, pad_token=end
+    )
+    ids = {token: fast.convert_tokens_to_ids(token) for token in specials}
+    config = WhisperConfig(
+        vocab_size=len(fast),
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        num_mel_bins=80,
+        max_source_positions=1500,
+        max_target_positions=64,
+        decoder_start_token_id=ids["<|startoftranscript|>"],
+        eos_token_id=ids[end],
+        pad_token_id=ids[end],
+        bos_token_id=ids[end],
+    )
+    torch.manual_seed(0)
+    model = WhisperForConditionalGeneration(config)
+    with torch.no_grad():  # make special tokens unlikely so greedy decoding prints text
+        model.proj_out.weight[: len(specials)] = 0.0
+    model.generation_config = GenerationConfig(
+        decoder_start_token_id=ids["<|startoftranscript|>"],
+        eos_token_id=ids[end],
+        pad_token_id=ids[end],
+        no_timestamps_token_id=ids["<|notimestamps|>"],
+        is_multilingual=False,
+        max_length=24,
+    )
+    model.save_pretrained(folder)
+    WhisperProcessor(
+        feature_extractor=WhisperFeatureExtractor(feature_size=80), tokenizer=fast
+    ).save_pretrained(folder)
+    return folder

@@ -48,8 +48,10 @@ def bench_llm(rounds: int, max_tokens: int) -> dict[str, Any]:
     messages = [Message.user("Write a short poem about the sea and the wind.")]
     settings = GenerationSettings(max_tokens=max_tokens)
     inputs = model.tokenizer.apply_chat_template(
-        [m.to_dict() for m in messages], add_generation_prompt=True,
-        return_tensors="pt", return_dict=True,
+        [m.to_dict() for m in messages],
+        add_generation_prompt=True,
+        return_tensors="pt",
+        return_dict=True,
     )
     prompt_length = inputs["input_ids"].shape[1]
 

@@ -1,0 +1,113 @@
+"""The encoder protocol and the `Observation` every encoder returns.
+
+An encoder turns one media part into text a language model can read, with a confidence
+in [0, 1] and provenance: which encoder and model, which part (by content hash), and
+where in the part (time spans for audio, boxes for images, in `details`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from agentsdk.errors import ConfigurationError
+from agentsdk.media import Audio, Image
+
+__all__ = ["Encoder", "Observation", "ObservationKind"]
+
+ObservationKind = Literal["speech", "ocr", "vision", "facts"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Observation:
+    """What one encoder perceived in one part."""
+
+    kind: ObservationKind
+    """Which sense: speech transcript, OCR text, vision tags, or model-free image facts."""
+    text: str
+    """The perception as prompt-ready text ("" when nothing was found)."""
+    confidence: float
+    """How sure the encoder is, in [0, 1]."""
+    encoder: str
+    """Name of the encoder that produced it."""
+    model: str
+    """The model behind the encoder ("" for model-free encoders)."""
+    part_id: str
+    """Content hash (sha256) of the part it came from."""
+    part_name: str | None = None
+    """The part's file name, when it had one."""
+    details: Mapping[str, Any] = field(default_factory=dict)
+    """Structured results: segments with time spans, lines with boxes, tags with scores."""
+    embedding: npt.NDArray[np.float32] | None = field(default=None, compare=False)
+    """An L2-normalised embedding of the part, for encoders that make one."""
+    seconds: float = field(default=0.0, compare=False)
+    """How long encoding took (0 when served from cache)."""
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= self.confidence <= 1.0) or math.isnan(self.confidence):
+            raise ConfigurationError(f"confidence must be in [0, 1], got {self.confidence}")
+
+    @property
+    def empty(self) -> bool:
+        """Nothing was perceived (no speech, no text in the image...)."""
+        return not self.text.strip()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready; the embedding becomes a list of floats."""
+        return {
+            "kind": self.kind,
+            "text": self.text,
+            "confidence": self.confidence,
+            "encoder": self.encoder,
+            "model": self.model,
+            "part_id": self.part_id,
+            "part_name": self.part_name,
+            "details": dict(self.details),
+            "embedding": None if self.embedding is None else self.embedding.tolist(),
+            "seconds": self.seconds,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Observation:
+        embedding = data.get("embedding")
+        return cls(
+            kind=data["kind"],
+            text=data["text"],
+            confidence=float(data["confidence"]),
+            encoder=data["encoder"],
+            model=data["model"],
+            part_id=data["part_id"],
+            part_name=data.get("part_name"),
+            details=dict(data.get("details") or {}),
+            embedding=None if embedding is None else np.asarray(embedding, dtype=np.float32),
+            seconds=float(data.get("seconds", 0.0)),
+        )
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """Turns one image or audio part into an `Observation`."""
+
+    @property
+    def name(self) -> str:
+        """Short name used in provenance and cache keys ("speech", "ocr", ...)."""
+        ...
+
+    @property
+    def modality(self) -> Literal["image", "audio"]:
+        """Which parts it accepts."""
+        ...
+
+    @property
+    def cache_key(self) -> str:
+        """Model and options: two encoders with equal keys give equal observations."""
+        ...
+
+    def encode(self, part: Image | Audio) -> Observation:
+        """Perceive one part."""
+        ...
