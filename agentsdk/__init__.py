@@ -3,6 +3,8 @@
 Public names are re-exported here once; `__all__` is sorted and checked by a test.
 """
 
+from agentsdk.agent import Agent, Limits
+from agentsdk.encoders import Observation
 from agentsdk.errors import (
     AgentSDKError,
     ConfigurationError,
@@ -18,6 +20,7 @@ from agentsdk.errors import (
     ModelLoadError,
     ModelNotFoundError,
     SilentAudioError,
+    ToolArgumentsError,
     UnsupportedMediaError,
     UnsupportedModelError,
     WeightsIntegrityError,
@@ -36,10 +39,13 @@ from agentsdk.models import (
     Usage,
     resolve_model,
 )
+from agentsdk.run import RunResult
+from agentsdk.tools import Tool, tool
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Agent",
     "AgentSDKError",
     "Audio",
     "ChatModel",
@@ -52,6 +58,7 @@ __all__ = [
     "Image",
     "InvalidAudioError",
     "Kit",
+    "Limits",
     "LocalModel",
     "MediaError",
     "MediaLimits",
@@ -64,9 +71,13 @@ __all__ = [
     "ModelNotFoundError",
     "ModelResponse",
     "ModelStream",
+    "Observation",
+    "RunResult",
     "ScriptedModel",
     "SilentAudioError",
     "Text",
+    "Tool",
+    "ToolArgumentsError",
     "ToolCall",
     "ToolResult",
     "UnsupportedMediaError",
@@ -75,4 +86,5 @@ __all__ = [
     "WeightsIntegrityError",
     "__version__",
     "resolve_model",
+    "tool",
 ]

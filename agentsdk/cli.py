@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 __all__ = ["main"]
 
@@ -22,11 +23,24 @@ def _doctor(args: argparse.Namespace) -> int:
     return 0 if report.usable else 1
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from agentsdk.demo import run_demo
+
+    run_demo(args.image, args.audio)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="agentsdk", description="Multimodal agents that see, hear and work with people."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = commands.add_parser(
+        "demo", help="a receipt and a spoken question -> OCR, speech, a tool call, the answer"
+    )
+    demo.add_argument("--image", type=Path, help="receipt image (default: the bundled one)")
+    demo.add_argument("--audio", type=Path, help="spoken question (default: the bundled one)")
+    demo.set_defaults(handler=_demo)
     doctor = commands.add_parser(
         "doctor", help="check versions, devices and the stock kit (exit 1 if it is unusable)"
     )

@@ -12,18 +12,21 @@ AgentSDKError
 │   └── InvalidAudioError         decoded, but unusable as audio
 │       ├── EmptyAudioError       no samples at all
 │       └── SilentAudioError      only silence (when silence is not allowed)
-└── ModelError                    a model could not be found, loaded or run
-    ├── ModelNotFoundError        weights or their package are missing; says what to install
-    ├── WeightsIntegrityError     weights found but their size or sha256 is wrong
-    ├── ModelLoadError            weights found and intact, but loading failed
-    ├── UnsupportedModelError     a model name we cannot resolve (yet); also ConfigurationError
-    └── GenerationError           the model failed while generating
+├── ModelError                    a model could not be found, loaded or run
+│   ├── ModelNotFoundError        weights or their package are missing; says what to install
+│   ├── WeightsIntegrityError     weights found but their size or sha256 is wrong
+│   ├── ModelLoadError            weights found and intact, but loading failed
+│   ├── UnsupportedModelError     a model name we cannot resolve (yet); also ConfigurationError
+│   └── GenerationError           the model failed while generating
+└── ToolArgumentsError            a tool call's arguments do not fit the tool (also ValueError)
 ```
 
 Each error's message says what happened and what to do about it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 __all__ = [
     "AgentSDKError",
@@ -40,6 +43,7 @@ __all__ = [
     "ModelLoadError",
     "ModelNotFoundError",
     "SilentAudioError",
+    "ToolArgumentsError",
     "UnsupportedMediaError",
     "UnsupportedModelError",
     "WeightsIntegrityError",
@@ -112,3 +116,14 @@ class UnsupportedModelError(ModelError, ConfigurationError):
 
 class GenerationError(ModelError):
     """The model failed while generating."""
+
+
+class ToolArgumentsError(AgentSDKError, ValueError):
+    """A tool call's arguments do not fit the tool's parameters; says which and why.
+
+    `problems` holds one readable line per missing, unknown or invalid argument.
+    """
+
+    def __init__(self, message: str, *, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems: tuple[str, ...] = tuple(problems)

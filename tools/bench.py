@@ -2,7 +2,8 @@
 """Benchmarks. Every number is a ratio against a baseline measured in the same run.
 
     python tools/bench.py llm            # LocalModel vs bare transformers generate; GGUF load
-    python tools/bench.py llm --json     # the same, as JSON
+    python tools/bench.py encoders       # speech RTF, OCR s/image, CLIP batching, cache
+    python tools/bench.py all --json     # everything, as JSON
 
 Results and the machine they came from go in BENCHMARKS.md.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.* and tools.* helpers
 
 
 def _timed(function: Callable[[], Any]) -> tuple[float, Any]:
@@ -84,6 +86,166 @@ def bench_llm(rounds: int, max_tokens: int) -> dict[str, Any]:
     }
 
 
+def bench_encoders(rounds: int) -> dict[str, Any]:
+    import numpy as np
+
+    from agentsdk import Audio, Image
+    from agentsdk.encoders import (
+        FasterWhisperBackend,
+        ObservationCache,
+        OCREncoder,
+        SpeechEncoder,
+        VisionEncoder,
+        cached,
+    )
+    from agentsdk.kit import STOCK_COMPONENTS, load_component
+    from tests.encoders.samples import SENTENCES, receipt_sample, speak, text_samples
+
+    # the encoders themselves, without the observation cache
+    speech = SpeechEncoder(FasterWhisperBackend(load_component(STOCK_COMPONENTS["speech"])))
+    ocr = OCREncoder(load_component(STOCK_COMPONENTS["ocr"]))
+    with tempfile.TemporaryDirectory() as folder:
+        clips = [Audio(speak(text, Path(folder) / f"{i}.wav")) for i, text in enumerate(SENTENCES)]
+    pause = np.zeros(16_000, np.float32)
+    long_clip = Audio(
+        np.concatenate([part for clip in clips for part in (clip.resampled(16_000), pause)]),
+        sample_rate=16_000,
+    )
+    speech.encode(clips[0])  # warm-up (loads VAD)
+    short_s = [_timed(lambda clip=clip: speech.encode(clip))[0] for clip in clips]
+    long_s = min(_timed(lambda: speech.encode(long_clip))[0] for _ in range(rounds))
+    short_audio = sum(clip.duration for clip in clips)
+
+    images = [Image(sample.image) for sample in text_samples()]
+    ocr.encode(images[0])
+    ocr_s = [_timed(lambda image=image: ocr.encode(image))[0] for image in images]
+
+    cache = ObservationCache()
+    receipt_png = receipt_sample().image
+    cached_ocr = cached(ocr, cache)
+    miss_s, _ = _timed(lambda: cached_ocr.encode(Image(receipt_png)))
+    hits = [_timed(lambda: cached_ocr.encode(Image(receipt_png)))[0] for _ in range(50)]
+    hit_s = statistics.median(hits)
+
+    result: dict[str, Any] = {
+        "speech_short_clips": len(clips),
+        "speech_short_audio_s": round(short_audio, 1),
+        "speech_short_rtf": round(sum(short_s) / short_audio, 3),
+        "speech_short_mean_latency_s": round(statistics.mean(short_s), 3),
+        "speech_long_audio_s": round(long_clip.duration, 1),
+        "speech_long_rtf": round(long_s / long_clip.duration, 3),
+        "ocr_images": len(images),
+        "ocr_s_per_image_median": round(statistics.median(ocr_s), 3),
+        "cache_miss_s": round(miss_s, 4),
+        "cache_hit_s": round(hit_s, 6),
+        "cache_hit_vs_miss": round(miss_s / hit_s),
+    }
+    fixture = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "tiny-clip"
+    if (fixture / "config.json").is_file():
+        from tools.synthetic_shapes import dataset
+
+        vision = VisionEncoder.from_pretrained(fixture, batch_size=32)
+        pictures = [Image(picture) for picture, *_ in dataset(seed=424242, per_class=3)]
+        vision.embed_images(pictures[:4])
+        batched = min(_timed(lambda: vision.embed_images(pictures))[0] for _ in range(rounds))
+        single = min(
+            _timed(lambda: [vision.embed_images([p]) for p in pictures])[0] for _ in range(rounds)
+        )
+        result.update(
+            {
+                "clip_images": len(pictures),
+                "clip_batched_images_s": round(len(pictures) / batched, 1),
+                "clip_one_by_one_images_s": round(len(pictures) / single, 1),
+                "clip_batching_speedup": round(single / batched, 2),
+            }
+        )
+    return result
+
+
+def bench_loop(runs: int) -> dict[str, Any]:
+    """Loop overhead per step with an instant scripted model, against the same calls made
+    directly: one run = the model calls add(a, b) once, then answers (two steps)."""
+    import cProfile
+    import pstats
+
+    from agentsdk import Agent, Message, ScriptedModel, ToolCall
+    from agentsdk.tools import tool
+
+    @tool
+    def add(a: float, b: float) -> float:
+        """Add two numbers."""
+        return a + b
+
+    def script() -> ScriptedModel:
+        return ScriptedModel([ToolCall("add", {"a": 1, "b": 2}), "3"])
+
+    def direct() -> None:  # what the run does, minus the SDK: two model calls, one tool call
+        model = script()
+        messages = [Message.system("s"), Message.user("What is 1 + 2?")]
+        first = model.generate(messages, tools=[add.schema()])
+        call = first.tool_calls[0]
+        value = add.function(**call.arguments)
+        messages += [first.to_message(), Message("tool", str(value), tool_call_id=call.id)]
+        model.generate(messages, tools=[add.schema()])
+
+    def sdk() -> None:
+        Agent(model=script(), tools=[add]).run("What is 1 + 2?")
+
+    for _ in range(50):  # warm-up
+        direct(), sdk()
+    direct_s = min(_timed(lambda: [direct() for _ in range(runs)])[0] for _ in range(5)) / runs
+    sdk_s = min(_timed(lambda: [sdk() for _ in range(runs)])[0] for _ in range(5)) / runs
+    profile = cProfile.Profile()
+    profile.runcall(sdk)
+    calls = pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
+    return {
+        "runs": runs,
+        "direct_ms_per_run": round(direct_s * 1000, 3),
+        "sdk_ms_per_run": round(sdk_s * 1000, 3),
+        "overhead_ms_per_step": round((sdk_s - direct_s) * 1000 / 2, 3),
+        "python_calls_per_run": calls,
+    }
+
+
+def bench_turn(rounds: int) -> dict[str, Any]:
+    """A turn with one image and one clip: the encoder phase against the slowest encoder
+    alone and against all encoders one after another (no cache)."""
+    import asyncio
+
+    from agentsdk import Audio, Image
+    from agentsdk.demo import default_assets
+    from agentsdk.encoders import FasterWhisperBackend, ImageFactsEncoder, OCREncoder, SpeechEncoder
+    from agentsdk.kit import STOCK_COMPONENTS, load_component
+    from agentsdk.router import Router
+
+    speech = SpeechEncoder(FasterWhisperBackend(load_component(STOCK_COMPONENTS["speech"])))
+    ocr = OCREncoder(load_component(STOCK_COMPONENTS["ocr"]))
+    facts = ImageFactsEncoder()
+    image_path, audio_path = default_assets()
+    image, audio = Image(image_path), Audio(audio_path)
+    jobs = [(speech, audio), (ocr, image), (facts, image)]
+    for encoder, part in jobs:  # warm-up
+        encoder.encode(part)
+    alone = {
+        encoder.name: min(_timed(lambda e=encoder, p=part: e.encode(p))[0] for _ in range(rounds))
+        for encoder, part in jobs
+    }
+    router = Router(image=[ocr, facts], audio=[speech])
+
+    def together() -> None:
+        asyncio.run(router.perceive([image, audio], lambda event: None, lambda: 0.0, "bench"))
+
+    parallel = min(_timed(together)[0] for _ in range(rounds))
+    slowest = max(alone.values())
+    return {
+        **{f"{name}_alone_s": round(seconds, 3) for name, seconds in alone.items()},
+        "sequential_sum_s": round(sum(alone.values()), 3),
+        "perceive_parallel_s": round(parallel, 3),
+        "parallel_vs_slowest": round(parallel / slowest, 2),
+        "parallel_vs_sequential": round(parallel / sum(alone.values()), 2),
+    }
+
+
 def _machine() -> str:
     import torch
 
@@ -95,17 +257,36 @@ def _machine() -> str:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("suite", choices=["llm"])
+    parser.add_argument("suite", choices=["llm", "encoders", "loop", "turn", "all"])
+    parser.add_argument("--runs", type=int, default=500, help="runs per timing (loop)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    result = {"machine": _machine(), "llm": bench_llm(args.rounds, args.max_tokens)}
+    result: dict[str, Any] = {"machine": _machine()}
+    if args.suite in ("llm", "all"):
+        result["llm"] = bench_llm(args.rounds, args.max_tokens)
+    if args.suite in ("encoders", "all"):
+        result["encoders"] = bench_encoders(args.rounds)
+    if args.suite in ("loop", "all"):
+        result["loop"] = bench_loop(args.runs)
+    if args.suite in ("turn", "all"):
+        result["turn"] = bench_turn(args.rounds)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    llm = result["llm"]
     print(f"machine: {result['machine']}")
+    if "llm" in result:
+        _print_llm(result["llm"])
+    for suite in ("encoders", "loop", "turn"):
+        if suite in result:
+            print(f"\n{suite}\n| measure | value |\n| --- | --- |")
+            for key, value in result[suite].items():
+                print(f"| {key} | {value} |")
+    return 0
+
+
+def _print_llm(llm: dict[str, Any]) -> None:
     print("| measure | value |\n| --- | --- |")
     print(f"| bare `model.generate` | {llm['bare_generate_tok_s']} tok/s |")
     print(f"| `LocalModel.generate` | {llm['localmodel_generate_tok_s']} tok/s |")
@@ -114,7 +295,6 @@ def main(argv: list[str]) -> int:
     print(f"| stock LLM load, cached | {llm['load_cached_s']} s |")
     print(f"| load speed-up | {llm['load_speedup']}x |")
     print(f"({llm['rounds']} interleaved rounds, {llm['tokens_per_call']} tokens each, medians)")
-    return 0
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ def main(argv: list[str]) -> int:
     install()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if job == "demo":
-        command = [str(_bin("agentsdk")), "doctor", *extra]
+        command = [str(_bin("agentsdk")), "demo", *extra]
     elif job == "test":
         command = [str(_bin("python")), "-m", "pytest", *extra]
     else:

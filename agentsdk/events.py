@@ -1,0 +1,169 @@
+"""Typed events of a run, in the order they happen, and the trace that keeps them.
+
+| event             | when                                             |
+| ----------------- | ------------------------------------------------ |
+| `RunStarted`      | the run begins (parts received)                  |
+| `EncoderStarted`  | an encoder starts on one part                    |
+| `EncoderFinished` | it produced an observation (with its latency)    |
+| `EncoderFailed`   | it raised; the run goes on without that result   |
+| `PromptBuilt`     | observations were fused into the prompt          |
+| `TokenDelta`      | the model wrote text (streaming only)            |
+| `ToolCallStarted` | the model asked for a tool                       |
+| `ToolCallFinished`| the tool returned (or failed: `is_error`)        |
+| `Interruption`    | the run paused for a person                      |
+| `RunFinished`     | the final answer, with the whole `RunResult`     |
+
+Every event has `type` (its snake_case name), `run_id` and `time` (seconds since the run
+started). `Trace.to_jsonl()` writes one JSON object per line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from agentsdk.encoders.base import Observation
+from agentsdk.messages import ToolCall, ToolResult
+
+if TYPE_CHECKING:
+    from agentsdk.run import RunResult
+
+__all__ = [
+    "EncoderFailed",
+    "EncoderFinished",
+    "EncoderStarted",
+    "Event",
+    "Interruption",
+    "PromptBuilt",
+    "RunFinished",
+    "RunStarted",
+    "TokenDelta",
+    "ToolCallFinished",
+    "ToolCallStarted",
+    "Trace",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Base of all events."""
+
+    type: ClassVar[str] = "event"
+    run_id: str
+    time: float
+    """Seconds since the run started."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"type": self.type}
+        for item in dataclasses.fields(self):
+            data[item.name] = _jsonable(getattr(self, item.name))
+        return data
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunStarted(Event):
+    type: ClassVar[str] = "run_started"
+    parts: tuple[str, ...]
+    """A short description of each input part ("text", "image receipt.png", ...)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EncoderStarted(Event):
+    type: ClassVar[str] = "encoder_started"
+    encoder: str
+    part: int
+    """Index of the part in the run's inputs."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EncoderFinished(Event):
+    type: ClassVar[str] = "encoder_finished"
+    encoder: str
+    part: int
+    observation: Observation
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EncoderFailed(Event):
+    type: ClassVar[str] = "encoder_failed"
+    encoder: str
+    part: int
+    error: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromptBuilt(Event):
+    type: ClassVar[str] = "prompt_built"
+    tokens: int
+    sections: int
+    dropped: tuple[str, ...]
+    """What the token budget left out, and why."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenDelta(Event):
+    type: ClassVar[str] = "token_delta"
+    text: str
+    step: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCallStarted(Event):
+    type: ClassVar[str] = "tool_call_started"
+    call: ToolCall
+    step: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCallFinished(Event):
+    type: ClassVar[str] = "tool_call_finished"
+    result: ToolResult
+    seconds: float
+    step: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Interruption(Event):
+    type: ClassVar[str] = "interruption"
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunFinished(Event):
+    type: ClassVar[str] = "run_finished"
+    result: RunResult
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "run_id": self.run_id,
+            "time": self.time,
+            "text": self.result.text,
+            "finish_reason": self.result.finish_reason,
+        }
+
+
+class Trace(list[Event]):
+    """The events of one run, in order."""
+
+    def of_type(self, kind: type[Event]) -> list[Event]:
+        return [event for event in self if isinstance(event, kind)]
+
+    def to_jsonl(self) -> str:
+        return "".join(json.dumps(event.to_dict()) + "\n" for event in self)

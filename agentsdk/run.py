@@ -1,0 +1,159 @@
+"""Running an agent: `run`, `run_sync`, `stream`, `stream_sync`, and the `RunResult`.
+
+The loop itself lives in `agentsdk._loop`, in phases named for what they do: perceive
+(encoders), fuse (prompt), think (model turn), act (tools).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from agentsdk.encoders.base import Observation
+from agentsdk.errors import ConfigurationError
+from agentsdk.events import Event, RunFinished, Trace
+from agentsdk.fusion import FusedPrompt
+from agentsdk.media import Audio, Image
+from agentsdk.messages import Message, Text, ToolCall, ToolResult
+from agentsdk.models.base import Usage
+
+if TYPE_CHECKING:
+    from agentsdk.agent import Agent
+
+__all__ = ["Inputs", "RunResult", "as_parts", "run", "run_sync", "stream", "stream_sync"]
+
+Part = Text | Image | Audio
+Inputs = str | Part | Sequence[str | Part]
+FinishReason = Literal["stop", "length", "max_steps"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """Everything a run produced, and how."""
+
+    text: str
+    """The final answer."""
+    observations: tuple[Observation, ...]
+    """What the encoders perceived, with sources and confidences."""
+    tool_calls: tuple[ToolCall, ...]
+    tool_results: tuple[ToolResult, ...]
+    usage: Usage
+    """Tokens over all model turns."""
+    timings: Mapping[str, float]
+    """Seconds per phase ("perceive", "fuse", "model", "tools", "total") and per
+    encoder job ("encoder:ocr:1" = OCR on part 1)."""
+    trace: Trace
+    """Every event of the run, in order."""
+    steps: int
+    """Model turns taken."""
+    finish_reason: FinishReason
+    messages: tuple[Message, ...]
+    """The conversation the model saw, tool messages included."""
+    prompt: FusedPrompt
+    """The fused user message, with its sections and what the budget dropped."""
+    perception_failures: tuple[tuple[int, str, str], ...] = ()
+    """(part, encoder, error) for each encoder that failed."""
+    run_id: str = ""
+    interruptions: tuple[object, ...] = field(default=())
+    """Decisions a person must make before the run can go on (none yet)."""
+
+
+def as_parts(inputs: Inputs) -> list[Part]:
+    """Strings become `Text`; `Image`, `Audio` and `Text` pass through."""
+    items = [inputs] if isinstance(inputs, str | Text | Image | Audio) else list(inputs)
+    parts: list[Part] = []
+    for item in items:
+        if isinstance(item, str):
+            parts.append(Text(item))
+        elif isinstance(item, Text | Image | Audio):
+            parts.append(item)
+        else:
+            raise ConfigurationError(
+                f"cannot use {type(item).__name__} as an input; pass text, Image(...) or "
+                "Audio(...) (wrap a file path: Image('photo.jpg'), Audio('clip.wav'))"
+            )
+    if not parts:
+        raise ConfigurationError("a run needs at least one input")
+    return parts
+
+
+async def run(agent: Agent, inputs: Inputs) -> RunResult:
+    """Run `agent` on `inputs` to the end."""
+    from agentsdk._loop import execute
+
+    return await execute(agent, as_parts(inputs), emit=None)
+
+
+def run_sync(agent: Agent, inputs: Inputs) -> RunResult:
+    """`run` for code without an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(run(agent, inputs))
+    raise ConfigurationError("agent.run() was called inside an event loop: use await agent.arun()")
+
+
+async def stream(agent: Agent, inputs: Inputs) -> AsyncIterator[Event]:
+    """Events as they happen; the last one is `RunFinished`."""
+    from agentsdk._loop import execute
+
+    parts = as_parts(inputs)
+    events: asyncio.Queue[Event | BaseException | None] = asyncio.Queue()
+    loop = asyncio.get_running_loop()
+
+    def emit(event: Event) -> None:  # may be called from worker threads
+        loop.call_soon_threadsafe(events.put_nowait, event)
+
+    async def produce() -> None:
+        try:
+            await execute(agent, parts, emit=emit)
+        except BaseException as exc:  # handed to the consumer
+            loop.call_soon_threadsafe(events.put_nowait, exc)
+        finally:
+            loop.call_soon_threadsafe(events.put_nowait, None)
+
+    task = asyncio.create_task(produce())
+    try:
+        while (item := await events.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        if not task.done():
+            task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+def stream_sync(agent: Agent, inputs: Inputs) -> Iterator[Event]:
+    """`stream` for code without an event loop: the run goes on in a background thread."""
+    parts = as_parts(inputs)
+    events: queue.Queue[Event | BaseException | None] = queue.Queue()
+
+    async def consume() -> None:
+        try:
+            async for event in stream(agent, parts):
+                events.put(event)
+        except BaseException as exc:
+            events.put(exc)
+        finally:
+            events.put(None)
+
+    worker = threading.Thread(target=asyncio.run, args=(consume(),), daemon=True)
+    worker.start()
+    while (item := events.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+    worker.join()
+
+
+def final_result(events: Sequence[Event]) -> RunResult:
+    """The result carried by the `RunFinished` event of a stream."""
+    for event in reversed(events):
+        if isinstance(event, RunFinished):
+            return event.result
+    raise ConfigurationError("the events hold no RunFinished")

@@ -1,0 +1,494 @@
+"""Tools: Python functions a model may call, with a JSON schema and safe execution.
+
+`@tool` turns a typed, documented function into a `Tool`: its name, description and
+JSON schema (from the type hints and the Google-style docstring, built by langchain-core)
+plus how to run it. `Tool.run(arguments)` validates the arguments, runs the function
+(sync functions in a worker thread, so several tools can run at once), applies the
+timeout and never raises for a tool's failure: it returns a `ToolOutcome` whose
+`content` is the text the model reads next.
+
+`as_tool` also accepts langchain-core tools (`langchain_core.tools.tool`, `BaseTool`
+subclasses) and uses them as they are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import dataclasses
+import inspect
+import json
+import math
+import re
+import time
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias, overload
+
+import pydantic
+from langchain_core.tools import BaseTool, StructuredTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+from agentsdk.errors import ConfigurationError, ToolArgumentsError
+
+__all__ = [
+    "Approval",
+    "Tool",
+    "ToolArgumentsError",
+    "ToolLike",
+    "ToolOutcome",
+    "as_tool",
+    "tool",
+    "tools_by_name",
+]
+
+Approval: TypeAlias = Literal["never", "always"] | Callable[[Mapping[str, Any]], bool]
+"""When a person must approve a call: never, always, or when a predicate of the
+validated arguments returns True."""
+
+_NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+_MAX_SHOWN_INPUT = 80
+
+
+@dataclass(frozen=True, slots=True)
+class ToolOutcome:
+    """What running a tool gave: the text for the model, and the raw value or error."""
+
+    content: str
+    """The text the model reads: the result (str as is, else JSON) or "Error: ..."."""
+    is_error: bool
+    """True when the arguments were invalid, the tool raised or it timed out."""
+    value: Any
+    """The function's return value; on error, the exception (`ToolArgumentsError`,
+    `TimeoutError` or what the tool raised)."""
+    seconds: float
+    """Wall time spent, validation included."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class Tool:
+    """A callable the model may use: name, description, JSON schema and how to run it.
+
+    Make one with `@tool` or `as_tool`. Calling the tool object calls the function
+    directly (no validation, no timeout).
+    """
+
+    name: str
+    """Unique name the model calls it by; matches ^[a-zA-Z0-9_-]{1,64}$."""
+    description: str
+    """What the tool does, for the model."""
+    parameters: dict[str, Any]
+    """JSON schema (an object) of the arguments."""
+    function: Callable[..., Any] = field(repr=False)
+    """Called with the validated arguments as keywords."""
+    args_schema: type[pydantic.BaseModel] | None = field(default=None, repr=False)
+    """Pydantic model the arguments are validated with; None checks names only."""
+    approval: Approval = "never"
+    """Whether a person must approve each call (enforced by the agent, not here)."""
+    timeout: float | None = None
+    """Seconds a call may take; None waits for ever."""
+    is_async: bool = False
+    """True when `function` is a coroutine function; sync ones run in a worker thread."""
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
+        if not isinstance(self.description, str) or not self.description.strip():
+            raise ConfigurationError(f"tool {self.name!r} needs a non-empty description")
+        if self.approval not in ("never", "always") and not callable(self.approval):
+            raise ConfigurationError(
+                f"tool {self.name!r}: approval must be 'never', 'always' or a function "
+                f"of the arguments returning bool, not {self.approval!r}"
+            )
+        if self.timeout is not None and (
+            isinstance(self.timeout, bool)
+            or not isinstance(self.timeout, int | float)
+            or not math.isfinite(self.timeout)
+            or self.timeout <= 0
+        ):
+            raise ConfigurationError(
+                f"tool {self.name!r}: timeout must be a positive number of seconds or None, "
+                f"not {self.timeout!r}"
+            )
+        if not callable(self.function):
+            raise ConfigurationError(f"tool {self.name!r}: function must be callable")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.function(*args, **kwargs)
+
+    def schema(self) -> dict[str, Any]:
+        """The OpenAI tool format: {"type": "function", "function": {name, description,
+        parameters}}; a fresh copy each call."""
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": copy.deepcopy(self.parameters),
+            },
+        }
+
+    def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """Check and coerce arguments; the ones given, validated, by name.
+
+        Raises `ToolArgumentsError` naming every missing, unknown or invalid argument.
+        """
+        if not isinstance(arguments, Mapping):
+            raise _arguments_error(
+                self.name, [f"expected an object of arguments, got {type(arguments).__name__}"]
+            )
+        properties: Mapping[str, Any] = self.parameters.get("properties") or {}
+        problems = [
+            f"unknown argument {key!r} (known arguments: {', '.join(properties) or 'none'})"
+            for key in arguments
+            if key not in properties
+        ]
+        if self.args_schema is None:
+            problems += [
+                f"missing required argument {key!r}"
+                for key in self.parameters.get("required") or ()
+                if key not in arguments
+            ]
+            if problems:
+                raise _arguments_error(self.name, problems)
+            return dict(arguments)
+        known = {key: value for key, value in arguments.items() if key in properties}
+        try:
+            model = self.args_schema.model_validate(known)
+        except pydantic.ValidationError as exc:
+            problems += [_describe_error(error) for error in exc.errors(include_url=False)]
+            raise _arguments_error(self.name, problems) from None
+        if problems:
+            raise _arguments_error(self.name, problems)
+        fields = type(model).model_fields
+        return {
+            (fields[key].alias or key) if key in fields else key: getattr(model, key)
+            for key in model.model_fields_set
+        }
+
+    async def run(self, arguments: Mapping[str, Any] | None = None) -> ToolOutcome:
+        """Validate, run with the timeout, and report; tool failures never raise.
+
+        Cancelling the task that awaits this cancels the call (a sync function's thread
+        runs on to its end, as threads cannot be stopped).
+        """
+        start = time.perf_counter()
+
+        def outcome(content: str, is_error: bool, value: Any) -> ToolOutcome:
+            return ToolOutcome(content, is_error, value, time.perf_counter() - start)
+
+        try:
+            validated = self.validate({} if arguments is None else arguments)
+        except ToolArgumentsError as exc:
+            detail = "; ".join(exc.problems) or str(exc)
+            return outcome(f"Error: invalid arguments: {detail}", True, exc)
+        try:
+            ok, value = await asyncio.wait_for(self._execute(validated), self.timeout)
+        except TimeoutError as exc:
+            return outcome(f"Error: timed out after {self.timeout:g} s", True, exc)
+        if not ok:
+            message = str(value).strip()
+            kind = type(value).__name__
+            return outcome(
+                f"Error: {kind}: {message}" if message else f"Error: {kind}", True, value
+            )
+        return outcome(_to_content(value), False, value)
+
+    def run_sync(self, arguments: Mapping[str, Any] | None = None) -> ToolOutcome:
+        """`run` for code without an event loop; inside one, use `await tool.run(...)`."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(self.run(arguments))
+        raise ConfigurationError(
+            f"Tool.run_sync() was called for {self.name!r} inside a running event loop; "
+            "use `await tool.run(arguments)` there"
+        )
+
+    async def _execute(self, validated: dict[str, Any]) -> tuple[bool, Any]:
+        # Exceptions are returned, not raised, so that a TimeoutError raised by the
+        # tool itself is never mistaken for our timeout.
+        try:
+            if self.is_async:
+                value = await self.function(**validated)
+            else:
+                value = await asyncio.to_thread(self.function, **validated)
+        except Exception as exc:
+            return False, exc
+        return True, value
+
+
+ToolLike: TypeAlias = Tool | BaseTool | Callable[..., Any]
+"""What `as_tool` accepts: a `Tool`, a typed documented function, or a langchain tool."""
+
+
+@overload
+def tool(function: Callable[..., Any], /) -> Tool: ...
+
+
+@overload
+def tool(
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    approval: Approval = "never",
+    timeout: float | None = None,
+) -> Callable[[Callable[..., Any]], Tool]: ...
+
+
+def tool(
+    function: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    approval: Approval = "never",
+    timeout: float | None = None,
+) -> Tool | Callable[[Callable[..., Any]], Tool]:
+    """Make a `Tool` from a function with type hints and a docstring.
+
+    Use it bare (`@tool`) or with options (`@tool(approval="always", timeout=5)`).
+    The docstring's summary becomes the description (unless `description` is given)
+    and its Google-style `Args:` section the parameters' descriptions.
+    """
+    if isinstance(function, str):
+        raise ConfigurationError(f"use @tool(name={function!r}) to name a tool")
+
+    def decorate(fn: Callable[..., Any]) -> Tool:
+        return _function_tool(
+            fn, name=name, description=description, approval=approval, timeout=timeout
+        )
+
+    return decorate if function is None else decorate(function)
+
+
+def as_tool(obj: ToolLike) -> Tool:
+    """A `Tool` from a `Tool` (as is), a function (as `@tool` would) or a langchain tool."""
+    if isinstance(obj, Tool):
+        return obj
+    if isinstance(obj, BaseTool):
+        return _langchain_tool(obj)
+    if callable(obj) and not isinstance(obj, type):
+        return _function_tool(obj)
+    raise ConfigurationError(
+        f"cannot use {type(obj).__name__} as a tool: pass a function with type hints and "
+        "a docstring, a Tool or a langchain-core BaseTool"
+    )
+
+
+def tools_by_name(tools: Iterable[ToolLike]) -> dict[str, Tool]:
+    """Tools by name (each through `as_tool`); duplicate names are refused."""
+    if isinstance(tools, str | bytes | Mapping):
+        raise ConfigurationError("tools must be a list of tools")
+    found: dict[str, Tool] = {}
+    for item in tools:
+        made = as_tool(item)
+        if made.name in found:
+            raise ConfigurationError(
+                f"two tools are named {made.name!r}; tool names must be unique "
+                "(rename one with @tool(name=...))"
+            )
+        found[made.name] = made
+    return found
+
+
+def _function_tool(
+    fn: Callable[..., Any],
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    approval: Approval = "never",
+    timeout: float | None = None,
+) -> Tool:
+    if not callable(fn):
+        raise ConfigurationError(f"@tool needs a function, not {type(fn).__name__}")
+    name = name if name is not None else getattr(fn, "__name__", None)
+    if name is None:
+        raise ConfigurationError(f"{fn!r} has no __name__; pass @tool(name=...)")
+    _check_name(name)
+    # A callable object is described by its __call__ method.
+    target = fn if inspect.isroutine(fn) else getattr(fn, "__call__", fn)  # noqa: B004
+    if inspect.isgeneratorfunction(target) or inspect.isasyncgenfunction(target):
+        raise ConfigurationError(f"tool {name!r}: generator functions cannot be tools")
+    docstring = inspect.getdoc(target)
+    if description is None and not (docstring and docstring.strip()):
+        raise ConfigurationError(
+            f"tool {name!r} has no docstring: write one saying what it does (the model "
+            "reads it), or pass @tool(description=...)"
+        )
+    _check_signature(target, name)
+    is_async = inspect.iscoroutinefunction(target)
+    structured = _structured_tool(target, name, description, is_async)
+    openai = convert_to_openai_tool(structured)["function"]
+    parameters: dict[str, Any] = openai.get("parameters") or {"type": "object", "properties": {}}
+    described = str(openai.get("description") or "").strip()
+    if not described:
+        raise ConfigurationError(
+            f"tool {name!r}: its docstring has no summary before 'Args:'; add one, or pass "
+            "@tool(description=...)"
+        )
+    properties = parameters.get("properties") or {}
+    for parameter in inspect.signature(target).parameters:
+        if parameter not in properties:
+            raise ConfigurationError(
+                f"tool {name!r}: parameter {parameter!r} was left out of the schema by "
+                "langchain-core (a reserved name such as 'callbacks' or 'run_manager', or an "
+                "injected type); rename it"
+            )
+    schema = structured.args_schema
+    args_schema: type[pydantic.BaseModel] | None = None
+    if isinstance(schema, type) and issubclass(schema, pydantic.BaseModel):
+        args_schema = schema
+    return Tool(
+        name=str(openai["name"]),
+        description=described,
+        parameters=parameters,
+        function=fn,
+        args_schema=args_schema,
+        approval=approval,
+        timeout=timeout,
+        is_async=is_async,
+    )
+
+
+def _check_name(name: object) -> None:
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ConfigurationError(
+            f"tool name {name!r} is not allowed: use 1 to 64 letters, digits, '_' or '-' "
+            "(rename it, e.g. with @tool(name=...))"
+        )
+
+
+def _check_signature(fn: Callable[..., Any], name: str) -> None:
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"tool {name!r}: cannot read its signature: {exc}") from exc
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception as exc:
+        raise ConfigurationError(
+            f"tool {name!r}: cannot resolve its type hints ({type(exc).__name__}: {exc}); "
+            "types must be importable from the function's module"
+        ) from exc
+    for parameter in signature.parameters.values():
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            raise ConfigurationError(
+                f"tool {name!r}: *{parameter.name} / **{parameter.name} parameters cannot be "
+                "described to a model; list each parameter"
+            )
+        if parameter.kind is parameter.POSITIONAL_ONLY:
+            raise ConfigurationError(
+                f"tool {name!r}: parameter {parameter.name!r} is positional-only; tools are "
+                "called with keyword arguments"
+            )
+        if parameter.name not in hints:
+            raise ConfigurationError(
+                f"tool {name!r}: parameter {parameter.name!r} has no type hint; annotate it "
+                f"(e.g. `{parameter.name}: str`) so the model knows what to pass"
+            )
+
+
+def _structured_tool(
+    fn: Callable[..., Any], name: str, description: str | None, is_async: bool
+) -> StructuredTool:
+    callables: dict[str, Any] = {"coroutine": fn} if is_async else {"func": fn}
+    try:
+        made = StructuredTool.from_function(
+            **callables, name=name, description=description, parse_docstring=True
+        )
+        convert_to_openai_tool(made)
+        return made
+    except Exception:
+        # e.g. parse_docstring refuses Args entries that name no parameter
+        pass
+    if description is None:
+        # The summary, without the Args section langchain-core could not read.
+        description = re.split(r"\n\s*\n\s*Args:", inspect.getdoc(fn) or "")[0]
+    try:
+        made = StructuredTool.from_function(
+            **callables, name=name, description=description, parse_docstring=False
+        )
+        convert_to_openai_tool(made)
+    except Exception as exc:
+        raise ConfigurationError(
+            f"tool {name!r}: cannot build a JSON schema from its signature "
+            f"({type(exc).__name__}: {exc})"
+        ) from exc
+    return made
+
+
+def _langchain_tool(obj: BaseTool) -> Tool:
+    try:
+        openai = convert_to_openai_tool(obj)["function"]
+    except Exception as exc:
+        raise ConfigurationError(
+            f"cannot read the schema of langchain tool {obj.name!r} ({type(exc).__name__}: {exc})"
+        ) from exc
+    parameters: dict[str, Any] = openai.get("parameters") or {"type": "object", "properties": {}}
+    schema = obj.tool_call_schema
+    args_schema: type[pydantic.BaseModel] | None = None
+    if isinstance(schema, type) and issubclass(schema, pydantic.BaseModel):
+        # Trust the pydantic model only where it describes what the model is shown
+        # (langchain's single-input `Tool` shows "__arg1" but its model differs).
+        names = {info.alias or key for key, info in schema.model_fields.items()}
+        if names == set(parameters.get("properties") or {}):
+            args_schema = schema
+    if hasattr(obj, "coroutine"):  # StructuredTool and langchain's single-input Tool
+        is_async = getattr(obj, "coroutine", None) is not None
+    else:
+        is_async = type(obj)._arun is not BaseTool._arun
+
+    async def run_async(**arguments: Any) -> Any:
+        return await obj.ainvoke(arguments)
+
+    def run_sync(**arguments: Any) -> Any:
+        return obj.invoke(arguments)
+
+    return Tool(
+        name=str(openai["name"]),
+        description=str(openai.get("description") or "").strip(),
+        parameters=parameters,
+        function=run_async if is_async else run_sync,
+        args_schema=args_schema,
+        is_async=is_async,
+    )
+
+
+def _arguments_error(name: str, problems: Sequence[str]) -> ToolArgumentsError:
+    return ToolArgumentsError(
+        f"invalid arguments for tool {name!r}: " + "; ".join(problems), problems=problems
+    )
+
+
+def _describe_error(error: Mapping[str, Any]) -> str:
+    loc: tuple[int | str, ...] = tuple(error.get("loc") or ())
+    path = str(loc[0]) if loc else ""
+    for part in loc[1:]:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    if error.get("type") == "missing":
+        kind = "argument" if len(loc) == 1 else "field"
+        return f"missing required {kind} {path!r}"
+    shown = repr(error.get("input"))
+    if len(shown) > _MAX_SHOWN_INPUT:
+        shown = shown[: _MAX_SHOWN_INPUT - 3] + "..."
+    return f"argument {path!r}: {error.get('msg', 'invalid')} (got {shown})"
+
+
+def _to_content(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, default=_jsonable)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=repr)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

@@ -1,0 +1,57 @@
+"""Agent configuration and the public run entry points."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from agentsdk import Audio, ConfigurationError, Image, ScriptedModel, Text
+from agentsdk.agent import DEFAULT_INSTRUCTIONS, Agent, Limits
+from agentsdk.run import as_parts
+
+
+def test_limits_are_validated() -> None:
+    for bad in ({"max_steps": 0}, {"prompt_tokens": 10}, {"tool_timeout": 0}):
+        with pytest.raises(ConfigurationError):
+            Limits(**bad)  # type: ignore[arg-type]
+
+
+def test_inputs_become_parts() -> None:
+    image = Image(np.zeros((2, 2, 3), np.uint8))
+    assert as_parts("hi") == [Text("hi")]
+    assert as_parts(["a", image]) == [Text("a"), image]
+    with pytest.raises(ConfigurationError, match=r"Image\('photo.jpg'\)"):
+        as_parts([b"raw bytes"])  # type: ignore[list-item]
+    with pytest.raises(ConfigurationError, match="at least one"):
+        as_parts([])
+
+
+def test_media_without_an_encoder_is_a_clear_error() -> None:
+    agent = Agent(model=ScriptedModel(["x"]))
+    with pytest.raises(ConfigurationError, match="no encoder reads images"):
+        agent.run([Image(np.zeros((2, 2, 3), np.uint8))])
+    with pytest.raises(ConfigurationError, match="no encoder hears audio"):
+        agent.run([Audio(np.full(160, 0.2, np.float32), sample_rate=16_000)])
+
+
+def test_instructions_are_the_system_message() -> None:
+    model = ScriptedModel(["a", "b"])
+    Agent(model=model).run("q")
+    Agent(model=model, instructions="Be terse.").run("q")
+    assert model.calls[0].messages[0].content == DEFAULT_INSTRUCTIONS
+    assert model.calls[1].messages[0].content == "Be terse."
+
+
+def test_run_inside_an_event_loop_points_to_arun() -> None:
+    async def main() -> None:
+        Agent(model=ScriptedModel(["x"])).run("q")
+
+    with pytest.raises(ConfigurationError, match="arun"):
+        asyncio.run(main())
+
+
+def test_one_agent_serves_many_runs() -> None:
+    agent = Agent(model=ScriptedModel(["one", "two"]))
+    assert [agent.run("q").text, agent.run("q").text] == ["one", "two"]
