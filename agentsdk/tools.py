@@ -20,17 +20,34 @@ import inspect
 import json
 import math
 import re
+import sys
 import time
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeGuard, overload
 
 import pydantic
-from langchain_core.tools import BaseTool, StructuredTool
-from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from agentsdk.errors import ConfigurationError, ToolArgumentsError
+
+if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool, StructuredTool
+
+# langchain-core (and the langsmith it pulls in) takes about a second to import, so it is
+# imported when the first tool is made, not with agentsdk.
+
+
+def convert_to_openai_tool(tool: Any) -> dict[str, Any]:
+    from langchain_core.utils.function_calling import convert_to_openai_tool as convert
+
+    return convert(tool)
+
+
+def _is_langchain_tool(obj: object) -> TypeGuard[BaseTool]:
+    """isinstance(obj, BaseTool), without importing langchain-core to find out."""
+    module = sys.modules.get("langchain_core.tools")
+    return module is not None and isinstance(obj, module.BaseTool)
 
 __all__ = [
     "Approval",
@@ -218,7 +235,7 @@ class Tool:
         return True, value
 
 
-ToolLike: TypeAlias = Tool | BaseTool | Callable[..., Any]
+ToolLike: TypeAlias = "Tool | BaseTool | Callable[..., Any]"
 """What `as_tool` accepts: a `Tool`, a typed documented function, or a langchain tool."""
 
 
@@ -266,7 +283,7 @@ def as_tool(obj: ToolLike) -> Tool:
     """A `Tool` from a `Tool` (as is), a function (as `@tool` would) or a langchain tool."""
     if isinstance(obj, Tool):
         return obj
-    if isinstance(obj, BaseTool):
+    if _is_langchain_tool(obj):
         return _langchain_tool(obj)
     if callable(obj) and not isinstance(obj, type):
         return _function_tool(obj)
@@ -392,6 +409,8 @@ def _check_signature(fn: Callable[..., Any], name: str) -> None:
 def _structured_tool(
     fn: Callable[..., Any], name: str, description: str | None, is_async: bool
 ) -> StructuredTool:
+    from langchain_core.tools import StructuredTool
+
     callables: dict[str, Any] = {"coroutine": fn} if is_async else {"func": fn}
     try:
         made = StructuredTool.from_function(
@@ -419,6 +438,8 @@ def _structured_tool(
 
 
 def _langchain_tool(obj: BaseTool) -> Tool:
+    from langchain_core.tools import BaseTool
+
     try:
         openai = convert_to_openai_tool(obj)["function"]
     except Exception as exc:
