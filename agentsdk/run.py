@@ -7,6 +7,7 @@ The loop itself lives in `agentsdk._loop`, in phases named for what they do: per
 from __future__ import annotations
 
 import asyncio
+import atexit
 import queue
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
@@ -88,12 +89,25 @@ async def run(agent: Agent, inputs: Inputs) -> RunResult:
     return await execute(agent, as_parts(inputs), emit=None)
 
 
+_local = threading.local()
+
+
+def _runner() -> asyncio.Runner:
+    """This thread's event loop for blocking runs, kept between runs: making a loop and
+    its worker threads anew for every run would cost more than the run itself."""
+    runner: asyncio.Runner | None = getattr(_local, "runner", None)
+    if runner is None:
+        runner = _local.runner = asyncio.Runner()
+        atexit.register(runner.close)
+    return runner
+
+
 def run_sync(agent: Agent, inputs: Inputs) -> RunResult:
     """`run` for code without an event loop."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(run(agent, inputs))
+        return _runner().run(run(agent, inputs))
     raise ConfigurationError("agent.run() was called inside an event loop: use await agent.arun()")
 
 
