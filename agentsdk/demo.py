@@ -34,8 +34,8 @@ __all__ = ["DEMO_INSTRUCTIONS", "default_assets", "run_demo"]
 
 DEMO_INSTRUCTIONS = (
     "You help people with their receipts. The user's question was spoken and the receipt "
-    "was read by OCR; both are below. To add up prices, call the calculator tool with an "
-    "expression such as '1.20 + 3.40'. After the tool result, answer in one short sentence."
+    "was read by OCR; both are below. To add up the prices, call the calculator with the "
+    "prices from the receipt joined by +. After the tool result, answer in one short sentence."
 )
 
 

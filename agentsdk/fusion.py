@@ -1,10 +1,10 @@
 """Observations + the user's text -> one prompt, within a token budget, with provenance.
 
 Each observation sits in a fenced, labelled section that names its source and
-confidence. What media and tools contain is data: the prompt says so, the sections live
-in the user message (never the system message), and any fence marker inside the content
-is defused so a sentence in an image or a clip cannot close its fence and pose as an
-instruction.
+confidence; what the user said comes first, then what was read, seen, and the facts.
+What media and tools contain is data: the prompt says so, the sections live in the user
+message (never the system message), and any fence marker inside the content is defused
+so a sentence in an image or a clip cannot close its fence and pose as an instruction.
 
 The budget is counted with the model's own tokenizer when it has one. Over budget, the
 least useful content goes first: whole sections of the lowest priority (facts, then
@@ -103,7 +103,11 @@ def fuse(
 ) -> FusedPrompt:
     """Build the prompt; `count_tokens` defaults to a word count (for models without one)."""
     count = count_tokens or _word_count
-    useful = [obs for obs in observations if not obs.empty]
+    # What the user said first, then what was read, seen, and the facts.
+    useful = sorted(
+        (obs for obs in observations if not obs.empty),
+        key=lambda obs: -PRIORITY.get(obs.kind, 0),
+    )
     sections = [Section(i + 1, obs, fence(obs.text.strip())) for i, obs in enumerate(useful)]
     dropped: list[str] = []
 

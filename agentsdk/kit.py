@@ -144,9 +144,17 @@ def _require(spec: ComponentSpec) -> None:
 
 
 def _load_llm(spec: ComponentSpec, folder: Path) -> ChatModel:
+    from agentsdk.models.constrained import EmbeddingToolRanker
     from agentsdk.models.local import LocalModel
 
-    return LocalModel.from_pretrained(folder, gguf_file=spec.files[0].path, name="smollm2-135m")
+    # 135M parameters choose tools poorly on their own: the kit's MiniLM picks the tool
+    # (loaded on the first request that has tools), the grammar makes the call valid.
+    return LocalModel.from_pretrained(
+        folder,
+        gguf_file=spec.files[0].path,
+        name="smollm2-135m",
+        tool_ranker=EmbeddingToolRanker.stock(),
+    )
 
 
 def _load_speech(spec: ComponentSpec, folder: Path) -> Any:

@@ -56,7 +56,8 @@ _REFUSED_OPERATORS: dict[type[ast.operator], str] = {
 
 @tool
 def calculator(expression: str) -> str:
-    """Evaluate an arithmetic expression exactly and return the result.
+    """Calculate totals, sums and other arithmetic on numbers, such as adding up the
+    prices on a receipt. Evaluates the expression exactly and returns the result.
 
     Supports numbers, + - * / // % **, parentheses and the functions round(x, digits),
     abs, min, max and sqrt. Decimal numbers are exact (0.1 + 0.2 gives 0.3); results

@@ -49,6 +49,7 @@ def _is_langchain_tool(obj: object) -> TypeGuard[BaseTool]:
     module = sys.modules.get("langchain_core.tools")
     return module is not None and isinstance(obj, module.BaseTool)
 
+
 __all__ = [
     "Approval",
     "Tool",

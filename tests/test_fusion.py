@@ -26,11 +26,12 @@ def test_sections_carry_source_and_confidence() -> None:
         [obs("ocr", "Milk 3.25\nBread 4.10", 0.97), obs("speech", "hello", 0.61, "q.wav")],
     )
     assert prompt.text.startswith("What is the total?\n\n" + PREAMBLE)
-    header = "<<<section 1: text read in the image (OCR) of receipt.png; source ocr (ocr-model)"
+    header = "<<<section 2: text read in the image (OCR) of receipt.png; source ocr (ocr-model)"
     assert header + ", confidence 0.97>>>" in prompt.text
-    assert "Milk 3.25\nBread 4.10\n<<<end of section 1>>>" in prompt.text
-    assert "section 2: what the user said (speech transcript) of q.wav" in prompt.text
-    assert [s.observation.kind for s in prompt.sections] == ["ocr", "speech"]
+    assert "Milk 3.25\nBread 4.10\n<<<end of section 2>>>" in prompt.text
+    # what the user said comes first, whatever order the encoders finished in
+    assert "section 1: what the user said (speech transcript) of q.wav" in prompt.text
+    assert [s.observation.kind for s in prompt.sections] == ["speech", "ocr"]
     assert prompt.dropped == ()
 
 
@@ -62,8 +63,8 @@ def test_budget_drops_least_useful_sections_first_and_says_so() -> None:
     prompt = fuse("", observations, budget=full.tokens - 20)
     kinds = [s.observation.kind for s in prompt.sections]
     assert kinds == ["speech", "ocr", "vision"]  # facts went first
-    assert prompt.dropped == ("section 3 (facts)",)
-    assert "(left out to fit the prompt budget: section 3 (facts))" in prompt.text
+    assert prompt.dropped == ("section 4 (facts)",)
+    assert "(left out to fit the prompt budget: section 4 (facts))" in prompt.text
     assert prompt.tokens <= full.tokens - 20
     tight = fuse("", observations, budget=64)
     assert [s.observation.kind for s in tight.sections] == ["speech"]

@@ -12,12 +12,14 @@ from agentsdk.models.base import (
     ToolSchema,
     Usage,
 )
+from agentsdk.models.constrained import EmbeddingToolRanker, ToolRanker
 from agentsdk.models.local import LoadInfo, LocalModel
 from agentsdk.models.resolve import resolve_model
 from agentsdk.models.testing import FunctionModel, ModelCall, ScriptedModel
 
 __all__ = [
     "ChatModel",
+    "EmbeddingToolRanker",
     "FinishReason",
     "FunctionModel",
     "GenerationSettings",
@@ -27,6 +29,7 @@ __all__ = [
     "ModelResponse",
     "ModelStream",
     "ScriptedModel",
+    "ToolRanker",
     "ToolSchema",
     "Usage",
     "resolve_model",

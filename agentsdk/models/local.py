@@ -5,6 +5,16 @@ see `gguf_cache`), renders conversations with the tokenizer's own chat template,
 on end-of-turn tokens, stop strings and `max_tokens`, and streams tokens from a worker
 thread. torch and transformers are imported on first use, so `import agentsdk` stays
 light.
+
+With tools, generation is grammar-constrained by default (`constrained_tools=True`, see
+`agentsdk.models.constrained`): the prompt gets a short system section listing the
+tools; when a `tool_ranker` is set, it chooses between answering and each tool first,
+else the model chooses as it writes; either way the JSON is written under an xgrammar
+grammar, so a tool call always has schema-valid arguments. Stop strings do not apply
+there (they would cut the JSON), the chosen opening counts against `max_tokens`, and
+`stream` generates the whole reply before yielding the answer text (nothing for a tool
+call). With `constrained_tools=False`, tools are passed to the chat template and tool
+calls the model writes as JSON are parsed when they happen to be well formed.
 """
 
 from __future__ import annotations
@@ -15,7 +25,7 @@ import re
 import threading
 import time
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -39,6 +49,8 @@ from agentsdk.models.gguf_cache import cached_checkpoint
 
 if TYPE_CHECKING:
     import torch
+
+    from agentsdk.models.constrained import ToolGrammars, ToolRanker, ToolSpec
 
 __all__ = ["LoadInfo", "LocalModel"]
 
@@ -92,6 +104,9 @@ class LocalModel:
         *,
         name: str,
         load_info: LoadInfo | None = None,
+        constrained_tools: bool = True,
+        tool_ranker: ToolRanker | None = None,
+        tool_candidates: int = 1,
     ) -> None:
         if getattr(tokenizer, "chat_template", None) is None:
             raise ConfigurationError(
@@ -105,6 +120,19 @@ class LocalModel:
         self._eos_ids = self._end_ids()
         pad = tokenizer.pad_token_id
         self._pad_id = pad if pad is not None else self._eos_ids[0]
+        if tool_candidates < 1:
+            raise ConfigurationError("tool_candidates must be at least 1")
+        self.constrained_tools = constrained_tools
+        """With tools, constrain the reply to an answer or a schema-valid tool call."""
+        self.tool_ranker = tool_ranker
+        """Scores tools against the last user request (e.g.
+        `EmbeddingToolRanker.stock()`). Only the `tool_candidates` best are offered; with
+        a threshold, none under it is, and the ranker decides: the single tool offered
+        is called, no tool means a plain answer. A tool already called since the last
+        user message is not offered again."""
+        self.tool_candidates = tool_candidates
+        """How many of the ranker's best tools are offered (1: the ranker picks)."""
+        self._grammars: ToolGrammars | None = None
 
     @classmethod
     def from_pretrained(
@@ -116,6 +144,9 @@ class LocalModel:
         dtype: Any = None,
         cache_dir: Path | None = None,
         name: str | None = None,
+        constrained_tools: bool = True,
+        tool_ranker: ToolRanker | None = None,
+        tool_candidates: int = 1,
     ) -> LocalModel:
         """Load a local checkpoint folder, or a GGUF file (a path ending in .gguf, or a
         folder plus `gguf_file=`). Never downloads."""
@@ -150,7 +181,15 @@ class LocalModel:
         model.eval()  # type: ignore[no-untyped-call]
         info = LoadInfo(checkpoint, source, time.perf_counter() - started, gguf_path)
         label = name or (Path(gguf_file).stem if gguf_file else path.name)
-        return cls(model, tokenizer, name=label, load_info=info)
+        return cls(
+            model,
+            tokenizer,
+            name=label,
+            load_info=info,
+            constrained_tools=constrained_tools,
+            tool_ranker=tool_ranker,
+            tool_candidates=tool_candidates,
+        )
 
     @property
     def name(self) -> str:
@@ -184,6 +223,8 @@ class LocalModel:
         settings: GenerationSettings | None = None,
     ) -> ModelResponse:
         settings = settings or GenerationSettings()
+        if tools and self.constrained_tools:
+            return self._generate_constrained(messages, tools, settings)
         inputs = self._encode(messages, tools)
         prompt_length = inputs["input_ids"].shape[1]
         torch = _torch()
@@ -205,6 +246,8 @@ class LocalModel:
         settings: GenerationSettings | None = None,
     ) -> ModelStream:
         settings = settings or GenerationSettings()
+        if tools and self.constrained_tools:
+            return ModelStream(self._stream_constrained(messages, tools, settings))
         inputs = self._encode(messages, tools)
         return ModelStream(self._stream(inputs, settings, tools))
 
@@ -289,12 +332,134 @@ class LocalModel:
         finally:
             tokens.put(None)
 
+    # -- constrained tool calls ------------------------------------------------------
+
+    def _stream_constrained(
+        self, messages: Sequence[Message], tools: Sequence[ToolSchema], settings: GenerationSettings
+    ) -> Generator[str, None, ModelResponse]:
+        response = self._generate_constrained(messages, tools, settings)
+        if response.text:
+            yield response.text
+        return response
+
+    def tool_grammars(self) -> ToolGrammars:
+        """The compiled-grammar cache of this model's tokenizer (created on first use)."""
+        from agentsdk.models.constrained import ToolGrammars
+
+        with self._lock:
+            if self._grammars is None:
+                self._grammars = ToolGrammars(
+                    self._tokenizer,
+                    vocab_size=int(self._model.config.vocab_size),
+                    stop_ids=self._eos_ids,
+                )
+            return self._grammars
+
+    def _generate_constrained(
+        self, messages: Sequence[Message], tools: Sequence[ToolSchema], settings: GenerationSettings
+    ) -> ModelResponse:
+        from agentsdk.models import constrained as c
+
+        if not messages:
+            raise ConfigurationError("cannot generate from an empty conversation")
+        specs = c.tool_specs(tools)
+        offered, decided = self._offer_tools(messages, specs)
+        answer = not (decided and offered)  # the ranker found a relevant tool: call it
+        conversation = c.prepare_conversation(messages, offered, answer=answer)
+        inputs = self._encode_conversation(conversation)
+        prompt_length = int(inputs["input_ids"].shape[1])
+        if decided and len(offered) == 1:  # the ranker chose the tool: the reply starts so
+            schema, prefix = c.call_schema(offered[0]), c.call_opening(offered[0].name)
+        elif not offered:  # nothing relevant (or nothing left) to call: answer
+            schema, prefix = c.answer_schema(), c.answer_opening()
+        else:  # the model chooses as it writes, under the grammar of every option
+            schema, prefix = c.reply_schema(offered, answer=answer), ""
+        grammars = self.tool_grammars()
+        compiled = grammars.compile(schema)
+        penalty = settings.repetition_penalty or c.REPETITION_PENALTY
+        plain = GenerationSettings(
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
+            top_p=settings.top_p,
+            top_k=settings.top_k,
+            seed=settings.seed,
+        )
+        opening = self.count_tokens(prefix)  # the chosen opening counts against max_tokens
+        usage = Usage()
+        text = ""
+        for attempt in range(2):  # a reply cut short is retried once with twice the budget
+            budget = max(1, settings.max_tokens * (attempt + 1) - opening)
+            plain = replace(plain, max_tokens=budget)
+            processor = grammars.processor(
+                compiled, max_new_tokens=budget, repetition_penalty=penalty, prefix=prefix
+            )
+            new_ids = self._run_constrained(inputs, prefix, plain, processor)
+            text = prefix + self._tokenizer.decode(new_ids, skip_special_tokens=True)
+            usage = usage + Usage(prompt_length, len(new_ids) + opening)
+            parsed = c.parse_reply(text, specs)
+            if parsed is None:
+                continue
+            if parsed.call is not None:
+                return ModelResponse("", (parsed.call,), usage, "tool_calls", self._name)
+            reason: FinishReason = "length" if processor.forced else "stop"
+            return ModelResponse(parsed.text, (), usage, reason, self._name)
+        return ModelResponse(text, (), usage, "length", self._name)
+
+    def _offer_tools(
+        self, messages: Sequence[Message], specs: tuple[ToolSpec, ...]
+    ) -> tuple[tuple[ToolSpec, ...], bool]:
+        """The tools to offer, and whether the ranker's floor already settled between
+        answering and calling (it did when the ranker has a threshold)."""
+        from agentsdk.models import constrained as c
+
+        ranker = self.tool_ranker
+        last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
+        request = messages[last_user].content if last_user >= 0 else ""
+        if ranker is None or not request.strip():
+            return specs, False
+        # a tool already called for this request is not offered again: its result is in
+        # the conversation, and a small model would otherwise call it over and over
+        called = {call.name for m in messages[last_user + 1 :] for call in m.tool_calls}
+        offered = c.select_tools(ranker, request, specs, keep=self.tool_candidates, exclude=called)
+        return offered, ranker.threshold is not None
+
+    def _run_constrained(
+        self, inputs: Any, prefix: str, settings: GenerationSettings, processor: Any
+    ) -> list[int]:
+        torch = _torch()
+        input_ids = inputs["input_ids"]
+        if prefix:
+            ids = self._tokenizer.encode(prefix, add_special_tokens=False)
+            extra = torch.tensor([ids], dtype=input_ids.dtype, device=input_ids.device)
+            input_ids = torch.cat([input_ids, extra], dim=1)
+        attention_mask = torch.ones_like(input_ids)
+        try:
+            with self._lock, torch.inference_mode():
+                self._seed(settings)
+                output = self._model.generate(
+                    input_ids=input_ids,
+                    attention_mask=attention_mask,
+                    logits_processor=[processor],
+                    **self._generate_kwargs(settings),
+                )
+        except (RuntimeError, ValueError, IndexError) as exc:
+            raise GenerationError(f"{self._name} failed while generating: {exc}") from exc
+        new_ids: list[int] = output[0, input_ids.shape[1] :].tolist()
+        return new_ids
+
     # -- phases ----------------------------------------------------------------------
 
     def _encode(self, messages: Sequence[Message], tools: Sequence[ToolSchema]) -> Any:
         if not messages:
             raise ConfigurationError("cannot generate from an empty conversation")
         conversation = [m.to_dict() for m in messages]
+        return self._encode_conversation(conversation, tools)
+
+    def _encode_conversation(
+        self, conversation: list[dict[str, Any]], tools: Sequence[ToolSchema] = ()
+    ) -> Any:
+        if not conversation:
+            raise ConfigurationError("cannot generate from an empty conversation")
         extra: dict[str, Any] = {"tools": [dict(t) for t in tools]} if tools else {}
         try:
             inputs = self._tokenizer.apply_chat_template(
