@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 CHAT_TEMPLATE = (
     "{% for message in messages %}"
@@ -19,6 +20,22 @@ CORPUS = [
 ] * 20
 
 
+def byte_level_bpe(special_tokens: list[str], vocab_size: int) -> Any:
+    """A byte-level BPE `tokenizers.Tokenizer` trained on CORPUS, specials first."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=special_tokens,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
+    tokenizer.train_from_iterator(CORPUS, trainer)
+    return tokenizer
+
+
 def build_tiny_chat_checkpoint(folder: Path, *, eos_first: bool = False) -> Path:
     """A byte-level BPE tokenizer with a chat template and a random 2-layer Llama.
 
@@ -26,19 +43,10 @@ def build_tiny_chat_checkpoint(folder: Path, *, eos_first: bool = False) -> Path
     emits end-of-turn at once.
     """
     import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
     specials = ["<|im_end|>", "<|im_start|>"] if eos_first else ["<|im_start|>", "<|im_end|>"]
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=400,
-        special_tokens=specials,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    )
-    tokenizer.train_from_iterator(CORPUS, trainer)
+    tokenizer = byte_level_bpe(specials, 400)
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tokenizer,
         bos_token="<|im_start|>",
@@ -73,7 +81,6 @@ def build_tiny_whisper_checkpoint(folder: Path) -> Path:
     """A random 1-layer Whisper with a byte-level tokenizer and Whisper's special tokens,
     saved with its processor: exercises the transformers backend end to end."""
     import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import (
         GenerationConfig,
         WhisperConfig,
@@ -90,15 +97,7 @@ def build_tiny_whisper_checkpoint(folder: Path) -> Path:
         "<|transcribe|>",
         "<|notimestamps|>",
     ]
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=300,
-        special_tokens=specials,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    )
-    tokenizer.train_from_iterator(CORPUS, trainer)
+    tokenizer = byte_level_bpe(specials, 300)
     end = "<|endoftext|>"
     fast = WhisperTokenizerFast(
         tokenizer_object=tokenizer, bos_token=end, eos_token=end, unk_token=end, pad_token=end
