@@ -52,6 +52,7 @@ from tools.synthetic_shapes import (
 )
 
 IMAGE_SIZE = 64
+PROJECTION_DIM = 64
 MAX_LENGTH = 16
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<start>", "<end>"
 # Special-token ids. EOS must not be 2: CLIPTextModel treats eos_token_id == 2 as a legacy
@@ -133,7 +134,9 @@ def build_config(tokenizer: PreTrainedTokenizerFast) -> CLIPConfig:
 
     Small on purpose: on 2 shared CPU cores, shape recognition only emerges after ~50k image
     samples, and a width-128 model took 4x as long per step, so it could not reach 95% within
-    the ten-minute budget. Special-token ids match the tokenizer, so pooling finds <end>."""
+    the ten-minute budget. Special-token ids match the tokenizer, so pooling finds <end>.
+    Both sub-configs repeat PROJECTION_DIM so the towers also load on their own
+    (`CLIPVisionModelWithProjection` / `CLIPTextModelWithProjection`; the default is 512)."""
     text_config = {
         "vocab_size": len(tokenizer),
         "hidden_size": 64,
@@ -144,6 +147,7 @@ def build_config(tokenizer: PreTrainedTokenizerFast) -> CLIPConfig:
         "pad_token_id": tokenizer.pad_token_id,
         "bos_token_id": tokenizer.bos_token_id,
         "eos_token_id": tokenizer.eos_token_id,
+        "projection_dim": PROJECTION_DIM,
     }
     vision_config = {
         "image_size": IMAGE_SIZE,
@@ -153,8 +157,11 @@ def build_config(tokenizer: PreTrainedTokenizerFast) -> CLIPConfig:
         "intermediate_size": 256,
         "num_hidden_layers": 3,
         "num_attention_heads": 4,
+        "projection_dim": PROJECTION_DIM,
     }
-    return CLIPConfig(text_config=text_config, vision_config=vision_config, projection_dim=64)
+    return CLIPConfig(
+        text_config=text_config, vision_config=vision_config, projection_dim=PROJECTION_DIM
+    )
 
 
 # --- data ------------------------------------------------------------------------------
@@ -297,8 +304,8 @@ def readme(
 
 A `transformers.CLIPModel` ({params:,} parameters, fp32 `model.safetensors` of {size_bytes / 1e6:.1f} MB)
 trained from scratch on images from `tools/synthetic_shapes.py`: {len(CLASSES)} classes =
-6 colours x 4 shapes, captioned `caption(colour, shape)`, e.g. "a red circle".
-It exists so tests can check that a vision encoder's preprocessing, both towers and the
+6 colours x 4 shapes on light grey/white backgrounds, captioned `caption(colour, shape)`,
+e.g. "a red circle". It exists so tests can check that a vision encoder's preprocessing, both towers and the
 similarity maths are wired right; it knows nothing beyond these shapes.
 
 Made with (2 CPU threads, {seconds:.0f} s of training):
@@ -341,7 +348,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("tests/fixtures/tiny-clip"))
-    parser.add_argument("--steps", type=int, default=5000)
+    parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument(
         "--seed",
         type=int,
