@@ -1,51 +1,88 @@
-"""The agent loop, in phases: perceive -> fuse -> (think -> act)* -> finish.
+"""The agent loop, in phases: perceive -> confirm -> fuse -> (think -> act)* -> finish.
 
-- perceive: the router runs every encoder on every part, concurrently.
-- fuse: observations and the user's text become one user message within the budget.
+- perceive: the router runs every encoder on every part, concurrently; observations under
+  their encoder's escalation threshold become perception interruptions.
+- confirm: decisions on those are applied (confirmed, corrected, dropped); while any is
+  unanswered the run pauses.
+- fuse: observations and the user's text become one user message within the budget
+  (PII redacted first when the model is remote); input guardrails check it.
 - think: one model turn (streamed as token deltas when someone listens).
-- act: the turn's tool calls run in parallel; results go back to the model as tool
-  messages, errors and invalid arguments included, so the model can correct itself.
+- act: the turn's tool calls pass the approval gate (`agentsdk._gate`); the cleared ones
+  run in parallel; results go back to the model as tool messages, errors included.
+
+The run's progress lives in a `RunState`, saved by the agent's checkpoint store after
+every step, so a paused or crashed run resumes where it stopped (`resume`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from agentsdk._gate import Gate
+from agentsdk.approvals import Evidence, EvidenceSection, Interruption
+from agentsdk.audit import AuditEntry
+from agentsdk.encoders.base import Observation
 from agentsdk.errors import ConfigurationError
 from agentsdk.events import (
     Event,
+    InterruptionRaised,
     PromptBuilt,
     RunFinished,
     RunStarted,
     TokenDelta,
-    ToolCallFinished,
-    ToolCallStarted,
     Trace,
 )
 from agentsdk.fusion import FusedPrompt, fuse
 from agentsdk.kit import Kit
 from agentsdk.media import Audio, Image
-from agentsdk.messages import Message, Text, ToolCall, ToolResult
-from agentsdk.models.base import ChatModel, ModelResponse, Usage
+from agentsdk.messages import Message, Text
+from agentsdk.models.base import ChatModel, ModelResponse
 from agentsdk.models.resolve import resolve_model
-from agentsdk.router import Perception, Router
-from agentsdk.run import FinishReason, Part, RunResult
+from agentsdk.router import Router
+from agentsdk.run import Part, RunResult
+from agentsdk.state import RunState
 from agentsdk.tools import Tool, as_tool, tools_by_name
 
 if TYPE_CHECKING:
     from agentsdk.agent import Agent
+    from agentsdk.safety import PIIVault
 
-__all__ = ["execute"]
+__all__ = ["execute", "resume"]
+
+REDACTED = frozenset({"speech", "ocr"})
+"""Observation kinds whose text is redacted before a remote model reads it."""
 
 
 async def execute(
-    agent: Agent, parts: Sequence[Part], *, emit: Callable[[Event], None] | None
+    agent: Agent,
+    parts: Sequence[Part],
+    *,
+    emit: Callable[[Event], None] | None,
+    thread_id: str | None = None,
 ) -> RunResult:
-    return await _Run(agent, parts, emit).go()
+    """A new run on `parts`."""
+    run_id = uuid.uuid4().hex[:12]
+    state = RunState(
+        run_id=run_id,
+        thread_id=thread_id or (run_id if agent.checkpointer is not None else None),
+        parts=[_describe(p) for p in parts],
+        user_text="\n".join(p.text for p in parts if isinstance(p, Text)),
+    )
+    return await _Run(agent, state, emit, parts=parts).go()
+
+
+async def resume(
+    agent: Agent, state: RunState, *, emit: Callable[[Event], None] | None
+) -> RunResult:
+    """Go on from a saved state: decisions are applied, nothing already done is redone."""
+    if state.phase == "finished":
+        raise ConfigurationError(f"run {state.run_id} has finished; there is nothing to resume")
+    return await _Run(agent, state, emit).go()
 
 
 def _describe(part: Part) -> str:
@@ -57,18 +94,20 @@ def _describe(part: Part) -> str:
 
 class _Run:
     def __init__(
-        self, agent: Agent, parts: Sequence[Part], sink: Callable[[Event], None] | None
+        self,
+        agent: Agent,
+        state: RunState,
+        sink: Callable[[Event], None] | None,
+        *,
+        parts: Sequence[Part] | None = None,
     ) -> None:
         self.agent = agent
-        self.parts = list(parts)
+        self.state = state
+        self.parts = None if parts is None else list(parts)
         self.sink = sink
-        self.run_id = uuid.uuid4().hex[:12]
         self.started = time.perf_counter()
         self.trace = Trace()
         self.timings: dict[str, float] = {"model": 0.0, "tools": 0.0}
-        self.usage = Usage()
-        self.calls: list[ToolCall] = []
-        self.results: list[ToolResult] = []
         kit = agent.kit if agent.kit is not None else (Kit.stock() if agent.model is None else None)
         self.model: ChatModel = (
             resolve_model(agent.model)
@@ -78,10 +117,22 @@ class _Run:
         self.router = agent.router or (Router.from_kit(kit) if kit is not None else Router())
         self.tools: dict[str, Tool] = tools_by_name([as_tool(t) for t in agent.tools])
         self.schemas = [tool.schema() for tool in self.tools.values()]
-        self._check_parts()
+        self.vault: PIIVault | None = None
+        if self.redacting:
+            from agentsdk.safety import PIIVault
 
-    def _check_parts(self) -> None:
-        for part in self.parts:
+            self.vault = PIIVault.from_dict(state.vault)
+        if self.parts is not None:
+            self._check_parts(self.parts)
+
+    @property
+    def redacting(self) -> bool:
+        """Transcripts, OCR text and tool results are redacted before the model reads them."""
+        mode = self.agent.redact_pii
+        return mode == "always" or (mode == "remote" and bool(getattr(self.model, "remote", False)))
+
+    def _check_parts(self, parts: Sequence[Part]) -> None:
+        for part in parts:
             if isinstance(part, Image) and not self.router.image:
                 raise ConfigurationError(
                     "no encoder reads images: give the agent a kit or a router"
@@ -97,78 +148,155 @@ class _Run:
         if self.sink is not None:
             self.sink(event)
 
-    # -- phases ------------------------------------------------------------------------
+    def checkpoint(self) -> None:
+        """Save the state (when the agent has a store); called after every step."""
+        if self.vault is not None:
+            self.state.vault = self.vault.to_dict()
+        store = self.agent.checkpointer
+        if store is not None and self.state.thread_id:
+            store.save(self.state)
+
+    def audit(self, entry: AuditEntry) -> None:
+        self.state.audit.append(entry)
+
+    # -- the loop ----------------------------------------------------------------------
 
     async def go(self) -> RunResult:
+        state = self.state
         self.emit(
-            RunStarted(run_id=self.run_id, time=0.0, parts=tuple(_describe(p) for p in self.parts))
+            RunStarted(
+                run_id=state.run_id,
+                time=0.0,
+                parts=tuple(state.parts),
+                resumed=self.parts is None,
+            )
         )
-        perception = await self.perceive()
-        prompt = self.fuse(perception)
-        messages = [Message.system(self.agent.instructions), Message.user(prompt.text)]
-        response: ModelResponse | None = None
-        reason: FinishReason = "max_steps"
-        steps = 0
-        for step in range(1, self.agent.limits.max_steps + 1):
-            steps = step
-            response = await self.think(messages, step)
-            messages.append(response.to_message())
-            if not response.tool_calls:
-                reason = "length" if response.finish_reason == "length" else "stop"
-                break
-            results = await self.act(response.tool_calls, step)
-            messages += [Message.tool(result) for result in results]
-        self.timings["total"] = self.clock()
-        result = RunResult(
-            text=response.text if response is not None else "",
-            observations=perception.observations,
-            tool_calls=tuple(self.calls),
-            tool_results=tuple(self.results),
-            usage=self.usage,
-            timings=dict(self.timings),
-            trace=self.trace,
-            steps=steps,
-            finish_reason=reason,
-            messages=tuple(messages),
-            prompt=prompt,
-            perception_failures=perception.failures,
-            run_id=self.run_id,
-        )
-        self.emit(RunFinished(run_id=self.run_id, time=self.clock(), result=result))
-        return result
+        if self.parts is not None:
+            await self.perceive(self.parts)
+            self.checkpoint()
+        gate = Gate(self)
+        while True:
+            if state.phase == "confirm":
+                await gate.apply_perception_decisions()
+                if state.pending:
+                    return await self.pause(gate)
+                await self.fuse()
+                state.phase = "think"
+                self.checkpoint()
+            elif state.phase == "think":
+                if state.step >= self.agent.limits.max_steps:
+                    return await self.finish("max_steps")
+                response = await self.think()
+                state.messages.append(response.to_message())
+                if not response.tool_calls:
+                    reason = "length" if response.finish_reason == "length" else "stop"
+                    return await self.finish(reason)
+                state.phase, state.turn_calls, state.turn_results = "act", [], {}
+                state.turn_calls = list(response.tool_calls)
+                self.checkpoint()
+            elif state.phase == "act":
+                began = time.perf_counter()
+                await gate.act()
+                self.timings["tools"] += time.perf_counter() - began
+                if state.pending:
+                    return await self.pause(gate)
+                state.messages += [
+                    Message.tool(state.turn_results[call.id]) for call in state.turn_calls
+                ]
+                state.phase, state.turn_calls, state.turn_results = "think", [], {}
+                self.checkpoint()
+            else:
+                return self.result()
 
-    async def perceive(self) -> Perception:
-        perception = await self.router.perceive(self.parts, self.emit, self.clock, self.run_id)
+    async def perceive(self, parts: Sequence[Part]) -> None:
+        perception = await self.router.perceive(
+            parts, self.emit, self.clock, self.state.run_id
+        )
         self.timings["perceive"] = perception.seconds
         for job, seconds in perception.latencies.items():
             self.timings[f"encoder:{job}"] = seconds
-        return perception
+        self.state.observations = list(perception.observations)
+        self.state.perception_failures = list(perception.failures)
+        for observation in self.state.observations:
+            threshold = self.agent.escalation.get(observation.encoder)
+            if threshold is not None and observation.confidence < threshold:
+                self.state.interruptions.append(self.perception_interruption(observation, threshold))
 
-    def fuse(self, perception: Perception) -> FusedPrompt:
+    def perception_interruption(self, observation: Observation, threshold: float) -> Interruption:
+        where = f" of {observation.part_name}" if observation.part_name else ""
+        reason = (
+            f"the {observation.encoder} encoder is unsure of what it perceived{where} "
+            f"(confidence {observation.confidence:.2f} < {threshold:.2f}): confirm or correct it "
+            "before the model uses it"
+        )
+        evidence = Evidence(
+            reason=reason,
+            user_text=self.state.user_text,
+            sections=(EvidenceSection.of(observation),),
+        )
+        return Interruption(
+            kind="perception", evidence=evidence, observation=observation, threshold=threshold
+        )
+
+    async def fuse(self) -> None:
         began = time.perf_counter()
-        user_text = "\n".join(p.text for p in self.parts if isinstance(p, Text))
+        state = self.state
+        observations = state.observations
+        if self.vault is not None:  # the model reads placeholders; tools get real values
+            vault = self.vault
+            observations = [
+                dataclasses.replace(o, text=vault.redact(o.text)) if o.kind in REDACTED else o
+                for o in observations
+            ]
         count = getattr(self.model, "count_tokens", None)
         prompt = fuse(
-            user_text,
-            perception.observations,
-            budget=self.agent.limits.prompt_tokens,
-            count_tokens=count,
+            state.user_text, observations, budget=self.agent.limits.prompt_tokens, count_tokens=count
         )
         self.timings["fuse"] = time.perf_counter() - began
         self.emit(
             PromptBuilt(
-                run_id=self.run_id,
+                run_id=state.run_id,
                 time=self.clock(),
                 tokens=prompt.tokens,
                 sections=len(prompt.sections),
                 dropped=prompt.dropped,
             )
         )
-        return prompt
+        state.prompt = prompt
+        state.messages = [Message.system(self.agent.instructions), Message.user(prompt.text)]
+        await self.guard("input", prompt.text)
 
-    async def think(self, messages: list[Message], step: int) -> ModelResponse:
+    async def guard(self, stage: str, text: str) -> None:
+        """Run the agent's guardrails of `stage`; the runner decides: a tripwire raises
+        `GuardrailTripped`, after the state (with the verdicts audited) is saved."""
+        guardrails = [g for g in self.agent.guardrails if g.stage == stage]
+        if not guardrails:
+            return
+        from agentsdk.errors import GuardrailTripped
+        from agentsdk.safety import check_guardrails
+
+        verdicts = await check_guardrails(guardrails, text, self.state)
+        tripped = [v for v in verdicts if v.tripwire]
+        if not tripped:
+            return
+        for verdict in tripped:
+            self.audit(
+                AuditEntry(
+                    action="guardrail",
+                    actor="agent",
+                    what={"stage": stage, **verdict.to_dict()},
+                    run_id=self.state.run_id,
+                    thread_id=self.state.thread_id,
+                )
+            )
+        self.checkpoint()
+        raise GuardrailTripped(tripped, stage=stage, state=self.state)
+
+    async def think(self) -> ModelResponse:
         began = time.perf_counter()
-        settings = self.agent.settings
+        state = self.state
+        state.step += 1
+        step, messages, settings = state.step, list(state.messages), self.agent.settings
         if self.sink is None:
             response = await asyncio.to_thread(
                 self.model.generate, messages, tools=self.schemas, settings=settings
@@ -179,45 +307,61 @@ class _Run:
             def streamed() -> ModelResponse:
                 stream = self.model.stream(messages, tools=self.schemas, settings=settings)
                 for delta in stream:
-                    event = TokenDelta(run_id=self.run_id, time=self.clock(), text=delta, step=step)
+                    event = TokenDelta(
+                        run_id=state.run_id, time=self.clock(), text=delta, step=step
+                    )
                     loop.call_soon_threadsafe(self.emit, event)
                 return stream.response
 
             response = await asyncio.to_thread(streamed)
         self.timings["model"] += time.perf_counter() - began
-        self.usage += response.usage
+        state.usage += response.usage
         return response
 
-    async def act(self, calls: Sequence[ToolCall], step: int) -> list[ToolResult]:
-        began = time.perf_counter()
-        results = await asyncio.gather(*(self._call(call, step) for call in calls))
-        self.timings["tools"] += time.perf_counter() - began
-        self.results += results  # in call order, whatever order they finished in
-        return list(results)
-
-    async def _call(self, call: ToolCall, step: int) -> ToolResult:
-        self.calls.append(call)
-        self.emit(ToolCallStarted(run_id=self.run_id, time=self.clock(), call=call, step=step))
-        began = time.perf_counter()
-        tool = self.tools.get(call.name)
-        if tool is None:
-            known = ", ".join(sorted(self.tools)) or "none"
-            content, is_error = f"Error: unknown tool {call.name!r}; available tools: {known}", True
-        else:
-            limit = tool.timeout or self.agent.limits.tool_timeout
-            try:
-                outcome: Any = await asyncio.wait_for(tool.run(call.arguments), timeout=limit)
-                content, is_error = outcome.content, outcome.is_error
-            except TimeoutError:
-                content, is_error = f"Error: timed out after {limit:g} s", True
-        result = ToolResult(call.id, call.name, content, is_error)
-        self.emit(
-            ToolCallFinished(
-                run_id=self.run_id,
-                time=self.clock(),
-                result=result,
-                seconds=time.perf_counter() - began,
-                step=step,
+    async def pause(self, gate: Gate) -> RunResult:
+        state = self.state
+        state.finish_reason = "interrupted"
+        for interruption in state.pending:
+            self.emit(
+                InterruptionRaised(
+                    run_id=state.run_id, time=self.clock(), interruption=interruption
+                )
             )
+        self.checkpoint()
+        return self.result()
+
+    async def finish(self, reason: str) -> RunResult:
+        state = self.state
+        last = state.messages[-1] if state.messages else None
+        text = last.content if last is not None and last.role == "assistant" else ""
+        if self.vault is not None:
+            text = self.vault.restore(text)
+        state.text = text
+        await self.guard("output", text)
+        state.phase = "finished"
+        state.finish_reason = reason  # type: ignore[assignment]
+        self.checkpoint()
+        return self.result()
+
+    def result(self) -> RunResult:
+        state = self.state
+        self.timings["total"] = self.clock()
+        result = RunResult(
+            text=state.text,
+            observations=tuple(state.observations),
+            tool_calls=tuple(state.tool_calls),
+            tool_results=tuple(state.tool_results),
+            usage=state.usage,
+            timings=dict(self.timings),
+            trace=self.trace,
+            steps=state.step,
+            finish_reason=state.finish_reason or "stop",
+            messages=tuple(state.messages),
+            prompt=state.prompt or FusedPrompt("", ()),
+            perception_failures=tuple(state.perception_failures),
+            run_id=state.run_id,
+            interruptions=tuple(state.pending),
+            state=state,
         )
+        self.emit(RunFinished(run_id=state.run_id, time=self.clock(), result=result))
         return result

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+import math
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from agentsdk.errors import ConfigurationError
 from agentsdk.kit import Kit
 from agentsdk.models.base import ChatModel, GenerationSettings
 
 if TYPE_CHECKING:
+    from agentsdk.approvals import Approver
+    from agentsdk.checkpoints import CheckpointStore
     from agentsdk.events import Event
     from agentsdk.router import Router
     from agentsdk.run import Inputs, RunResult
+    from agentsdk.safety import Guardrail
+    from agentsdk.state import RunState
+    from agentsdk.tools import Approval
 
 __all__ = ["DEFAULT_INSTRUCTIONS", "Agent", "Limits"]
 
@@ -64,27 +70,77 @@ class Agent:
     limits: Limits = field(default_factory=Limits)
     settings: GenerationSettings = field(default_factory=GenerationSettings)
     """Decoding settings for every model turn."""
+    approvals: Mapping[str, Approval] = field(default_factory=dict)
+    """Approval policy by tool name ("never", "always", or a predicate); overrides the
+    tool's own (useful for langchain tools, or one policy per deployment)."""
+    escalation: Mapping[str, float] = field(default_factory=dict)
+    """Confidence threshold by encoder name ("speech", "ocr", "vision"): an observation
+    under it pauses the run for a person to confirm or correct it."""
+    approver: Approver | None = None
+    """Called for each interruption (sync or async): returns a `Decision`, or None to
+    leave the run paused. E.g. `ConsoleApprover()`. None: every interruption pauses."""
+    checkpointer: CheckpointStore | None = None
+    """Saves the run state by thread id after every step (`SQLiteCheckpointStore`)."""
+    redact_pii: Literal["remote", "always", "never"] = "remote"
+    """Redact emails, phones, cards and IBANs in transcripts, OCR text and tool results
+    before the model reads them: for remote models (default), always, or never. Tools
+    still receive the real values."""
+    guardrails: Sequence[Guardrail] = ()
+    """Input guardrails check the fused prompt, output guardrails the answer; a tripwire
+    raises `GuardrailTripped` (the state is saved first)."""
 
-    def run(self, inputs: Inputs) -> RunResult:
-        """Run to the end and return the result (blocking)."""
+    def __post_init__(self) -> None:
+        for name, threshold in self.escalation.items():
+            if not isinstance(threshold, int | float) or not 0.0 <= threshold <= 1.0:
+                raise ConfigurationError(
+                    f"escalation threshold for {name!r} must be in [0, 1], got {threshold!r}"
+                )
+            if math.isnan(threshold):
+                raise ConfigurationError(f"escalation threshold for {name!r} is NaN")
+        if self.redact_pii not in ("remote", "always", "never"):
+            raise ConfigurationError(
+                f"redact_pii must be 'remote', 'always' or 'never', not {self.redact_pii!r}"
+            )
+        for name, policy in self.approvals.items():
+            if policy not in ("never", "always") and not callable(policy):
+                raise ConfigurationError(
+                    f"approval for {name!r} must be 'never', 'always' or a predicate"
+                )
+
+    def run(self, inputs: Inputs, *, thread_id: str | None = None) -> RunResult:
+        """Run to the end, or until a person must decide (blocking). With a checkpointer,
+        the state is saved under `thread_id` (default: the run id) after every step."""
         from agentsdk.run import run_sync
 
-        return run_sync(self, inputs)
+        return run_sync(self, inputs, thread_id=thread_id)
 
-    async def arun(self, inputs: Inputs) -> RunResult:
-        """Run to the end and return the result."""
+    async def arun(self, inputs: Inputs, *, thread_id: str | None = None) -> RunResult:
+        """Run to the end, or until a person must decide."""
         from agentsdk.run import run
 
-        return await run(self, inputs)
+        return await run(self, inputs, thread_id=thread_id)
 
-    def stream(self, inputs: Inputs) -> AsyncIterator[Event]:
+    def resume(self, state: RunState | str) -> RunResult:
+        """Go on with a paused run: a `RunState` (decisions recorded on it) or a thread id
+        to load from the checkpointer. Encoders and tools that already ran do not rerun."""
+        from agentsdk.run import resume_sync
+
+        return resume_sync(self, state)
+
+    async def aresume(self, state: RunState | str) -> RunResult:
+        """`resume` for async code."""
+        from agentsdk.run import resume
+
+        return await resume(self, state)
+
+    def stream(self, inputs: Inputs, *, thread_id: str | None = None) -> AsyncIterator[Event]:
         """Events as they happen; the last is `RunFinished` with the result."""
         from agentsdk.run import stream
 
-        return stream(self, inputs)
+        return stream(self, inputs, thread_id=thread_id)
 
-    def stream_sync(self, inputs: Inputs) -> Iterator[Event]:
+    def stream_sync(self, inputs: Inputs, *, thread_id: str | None = None) -> Iterator[Event]:
         """`stream` for code without an event loop."""
         from agentsdk.run import stream_sync
 
-        return stream_sync(self, inputs)
+        return stream_sync(self, inputs, thread_id=thread_id)

@@ -10,7 +10,7 @@
 | `TokenDelta`      | the model wrote text (streaming only)            |
 | `ToolCallStarted` | the model asked for a tool                       |
 | `ToolCallFinished`| the tool returned (or failed: `is_error`)        |
-| `Interruption`    | the run paused for a person                      |
+| `InterruptionRaised` | the run paused: a person must decide this       |
 | `RunFinished`     | the final answer, with the whole `RunResult`     |
 
 Every event has `type` (its snake_case name), `run_id` and `time` (seconds since the run
@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from agentsdk.encoders.base import Observation
 from agentsdk.messages import ToolCall, ToolResult
 
 if TYPE_CHECKING:
+    from agentsdk.approvals import Interruption
     from agentsdk.run import RunResult
 
 __all__ = [
@@ -35,7 +36,7 @@ __all__ = [
     "EncoderFinished",
     "EncoderStarted",
     "Event",
-    "Interruption",
+    "InterruptionRaised",
     "PromptBuilt",
     "RunFinished",
     "RunStarted",
@@ -79,6 +80,8 @@ class RunStarted(Event):
     type: ClassVar[str] = "run_started"
     parts: tuple[str, ...]
     """A short description of each input part ("text", "image receipt.png", ...)."""
+    resumed: bool = False
+    """True when the run goes on from a saved state."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,10 +141,10 @@ class ToolCallFinished(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Interruption(Event):
-    type: ClassVar[str] = "interruption"
-    reason: str
-    details: dict[str, Any] = field(default_factory=dict)
+class InterruptionRaised(Event):
+    type: ClassVar[str] = "interruption_raised"
+    interruption: Interruption
+    """What a person must decide, with its evidence."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

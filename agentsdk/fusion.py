@@ -15,8 +15,9 @@ still too long, its trailing lines. Everything dropped is listed in the prompt a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from agentsdk.encoders.base import Observation
 
@@ -67,6 +68,13 @@ class Section:
     def render(self) -> str:
         return f"{self.header}\n{self.body}\n{OPEN}end of section {self.index}{CLOSE}"
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "observation": self.observation.to_dict(), "body": self.body}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Section:
+        return cls(int(data["index"]), Observation.from_dict(data["observation"]), data["body"])
+
 
 @dataclass(frozen=True, slots=True)
 class FusedPrompt:
@@ -78,6 +86,25 @@ class FusedPrompt:
     """Human-readable notes of what the budget left out."""
     tokens: int = 0
     budget: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "sections": [section.to_dict() for section in self.sections],
+            "dropped": list(self.dropped),
+            "tokens": self.tokens,
+            "budget": self.budget,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FusedPrompt:
+        return cls(
+            text=data["text"],
+            sections=tuple(Section.from_dict(s) for s in data.get("sections") or ()),
+            dropped=tuple(data.get("dropped") or ()),
+            tokens=int(data.get("tokens", 0)),
+            budget=int(data.get("budget", 0)),
+        )
 
 
 def _assemble(user_text: str, sections: Sequence[Section], dropped: Sequence[str]) -> str:

@@ -10,9 +10,9 @@ import asyncio
 import atexit
 import queue
 import threading
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from agentsdk.encoders.base import Observation
 from agentsdk.errors import ConfigurationError
@@ -24,12 +24,25 @@ from agentsdk.models.base import Usage
 
 if TYPE_CHECKING:
     from agentsdk.agent import Agent
+    from agentsdk.approvals import Interruption
+    from agentsdk.state import RunState
 
-__all__ = ["Inputs", "RunResult", "as_parts", "run", "run_sync", "stream", "stream_sync"]
+__all__ = [
+    "Inputs",
+    "RunResult",
+    "as_parts",
+    "resume",
+    "resume_sync",
+    "run",
+    "run_sync",
+    "stream",
+    "stream_sync",
+]
 
 Part = Text | Image | Audio
 Inputs = str | Part | Sequence[str | Part]
-FinishReason = Literal["stop", "length", "max_steps"]
+FinishReason = Literal["stop", "length", "max_steps", "interrupted"]
+"""Why the run stopped; "interrupted": it is paused until a person decides."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +72,15 @@ class RunResult:
     perception_failures: tuple[tuple[int, str, str], ...] = ()
     """(part, encoder, error) for each encoder that failed."""
     run_id: str = ""
-    interruptions: tuple[object, ...] = field(default=())
-    """Decisions a person must make before the run can go on (none yet)."""
+    interruptions: tuple[Interruption, ...] = field(default=())
+    """Decisions a person must make before the run can go on (then `agent.resume`)."""
+    state: RunState | None = None
+    """The run as data: decide on it (`state.approve(...)`), save it (`to_json`), resume."""
+
+    @property
+    def paused(self) -> bool:
+        """True when the run waits for a person."""
+        return bool(self.interruptions)
 
 
 def as_parts(inputs: Inputs) -> list[Part]:
@@ -82,11 +102,32 @@ def as_parts(inputs: Inputs) -> list[Part]:
     return parts
 
 
-async def run(agent: Agent, inputs: Inputs) -> RunResult:
-    """Run `agent` on `inputs` to the end."""
+async def run(agent: Agent, inputs: Inputs, *, thread_id: str | None = None) -> RunResult:
+    """Run `agent` on `inputs` to the end, or until a person must decide."""
     from agentsdk._loop import execute
 
-    return await execute(agent, as_parts(inputs), emit=None)
+    return await execute(agent, as_parts(inputs), emit=None, thread_id=thread_id)
+
+
+def _state_of(agent: Agent, state: RunState | str) -> RunState:
+    if not isinstance(state, str):
+        return state
+    if agent.checkpointer is None:
+        raise ConfigurationError(
+            f"cannot resume thread {state!r}: the agent has no checkpointer; pass the RunState "
+            "itself, or give the agent a checkpointer (e.g. SQLiteCheckpointStore)"
+        )
+    found = agent.checkpointer.load(state)
+    if found is None:
+        raise ConfigurationError(f"no saved run for thread {state!r} in {agent.checkpointer!r}")
+    return found
+
+
+async def resume(agent: Agent, state: RunState | str) -> RunResult:
+    """Go on with a paused run (a `RunState`, or a thread id of the agent's checkpointer)."""
+    from agentsdk._loop import resume as go_on
+
+    return await go_on(agent, _state_of(agent, state), emit=None)
 
 
 _local = threading.local()
@@ -102,16 +143,30 @@ def _runner() -> asyncio.Runner:
     return runner
 
 
-def run_sync(agent: Agent, inputs: Inputs) -> RunResult:
-    """`run` for code without an event loop."""
+def _blocking(work: Coroutine[Any, Any, RunResult], name: str) -> RunResult:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return _runner().run(run(agent, inputs))
-    raise ConfigurationError("agent.run() was called inside an event loop: use await agent.arun()")
+        return _runner().run(work)
+    work.close()
+    raise ConfigurationError(
+        f"agent.{name}() was called inside an event loop: use await agent.a{name}()"
+    )
 
 
-async def stream(agent: Agent, inputs: Inputs) -> AsyncIterator[Event]:
+def run_sync(agent: Agent, inputs: Inputs, *, thread_id: str | None = None) -> RunResult:
+    """`run` for code without an event loop."""
+    return _blocking(run(agent, inputs, thread_id=thread_id), "run")
+
+
+def resume_sync(agent: Agent, state: RunState | str) -> RunResult:
+    """`resume` for code without an event loop."""
+    return _blocking(resume(agent, state), "resume")
+
+
+async def stream(
+    agent: Agent, inputs: Inputs, *, thread_id: str | None = None
+) -> AsyncIterator[Event]:
     """Events as they happen; the last one is `RunFinished`."""
     from agentsdk._loop import execute
 
@@ -124,7 +179,7 @@ async def stream(agent: Agent, inputs: Inputs) -> AsyncIterator[Event]:
 
     async def produce() -> None:
         try:
-            await execute(agent, parts, emit=emit)
+            await execute(agent, parts, emit=emit, thread_id=thread_id)
         except BaseException as exc:  # handed to the consumer
             loop.call_soon_threadsafe(events.put_nowait, exc)
         finally:
@@ -142,14 +197,16 @@ async def stream(agent: Agent, inputs: Inputs) -> AsyncIterator[Event]:
         await asyncio.gather(task, return_exceptions=True)
 
 
-def stream_sync(agent: Agent, inputs: Inputs) -> Iterator[Event]:
+def stream_sync(
+    agent: Agent, inputs: Inputs, *, thread_id: str | None = None
+) -> Iterator[Event]:
     """`stream` for code without an event loop: the run goes on in a background thread."""
     parts = as_parts(inputs)
     events: queue.Queue[Event | BaseException | None] = queue.Queue()
 
     async def consume() -> None:
         try:
-            async for event in stream(agent, parts):
+            async for event in stream(agent, parts, thread_id=thread_id):
                 events.put(event)
         except BaseException as exc:
             events.put(exc)

@@ -61,9 +61,10 @@ __all__ = [
     "tools_by_name",
 ]
 
-Approval: TypeAlias = Literal["never", "always"] | Callable[[Mapping[str, Any]], bool]
-"""When a person must approve a call: never, always, or when a predicate of the
-validated arguments returns True."""
+Approval: TypeAlias = Literal["never", "always"] | Callable[..., bool]
+"""When a person must approve a call: never, always, or when a predicate returns True.
+The predicate takes the arguments (`lambda args: args["amount"] > 100`) or the arguments
+and the run's `agentsdk.approvals.ApprovalContext` (`lambda args, ctx: ...`)."""
 
 _NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _MAX_SHOWN_INPUT = 80

@@ -1,0 +1,347 @@
+"""The human gate of the loop: perception confirmations and tool-call approvals.
+
+`Gate.act()` takes the current turn's tool calls through four steps:
+
+1. A call that was running when the process stopped (in `state.running`, no result) is
+   never run again on its own: it becomes an interruption ("it may have run already").
+2. Each new call is checked against its tool's approval policy (the agent's
+   `approvals` override the tool's own); those that need a person become interruptions
+   carrying their evidence. Tools approved "for the rest of the run" pass.
+3. The agent's approver callback, if any, is asked; then every decision is applied:
+   approve / approve_always / edit run the call, reject / respond give its result.
+4. The cleared calls run in parallel. Each is marked running and checkpointed before it
+   starts, and checkpointed with its result when it ends: a tool runs at most once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import inspect
+import json
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from agentsdk.approvals import (
+    ApprovalContext,
+    Decision,
+    Evidence,
+    EvidenceSection,
+    Interruption,
+    cited_sections,
+    needs_approval,
+)
+from agentsdk.audit import AuditEntry
+from agentsdk.encoders.base import Observation
+from agentsdk.errors import ToolArgumentsError
+from agentsdk.events import ToolCallFinished, ToolCallStarted
+from agentsdk.messages import ToolCall, ToolResult
+
+if TYPE_CHECKING:
+    from agentsdk._loop import _Run
+
+__all__ = ["Gate"]
+
+CRASHED = (
+    "the process stopped while this call was running, so it may have run already: "
+    "approve to run it again, respond with its result, or reject it"
+)
+
+
+class Gate:
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+        self.state = run.state
+        self.asked: set[str] = set()
+
+    # -- channels ----------------------------------------------------------------------
+
+    async def ask(self) -> None:
+        """Ask the agent's approver (once per interruption in this process)."""
+        approver = self.run.agent.approver
+        if approver is None:
+            return
+        for interruption in self.state.pending:
+            if interruption.id in self.asked:
+                continue
+            self.asked.add(interruption.id)
+            answer = approver(interruption)
+            decision = await answer if inspect.isawaitable(answer) else answer
+            if decision is not None:
+                self.state.decide(interruption, decision)
+
+    def _take(self, interruption: Interruption) -> Decision:
+        """Remove an answered interruption, audit its decision, return the decision."""
+        state = self.state
+        decision = state.decisions.pop(interruption.id)
+        state.interruptions.remove(interruption)
+        what: dict[str, Any] = {"interruption": interruption.id, "kind": interruption.kind}
+        what.update(decision.to_dict())
+        if interruption.call is not None:
+            what["call"] = interruption.call.to_dict()
+        self.run.audit(
+            AuditEntry(
+                action="decision",
+                actor=decision.actor,
+                what=what,
+                evidence=interruption.evidence.to_dict(),
+                run_id=state.run_id,
+                thread_id=state.thread_id,
+                time=decision.time,
+            )
+        )
+        return decision
+
+    # -- perception --------------------------------------------------------------------
+
+    async def apply_perception_decisions(self) -> None:
+        await self.ask()
+        state = self.state
+        for interruption in list(state.interruptions):
+            if interruption.kind != "perception" or interruption.id not in state.decisions:
+                continue
+            decision = self._take(interruption)
+            original = interruption.observation
+            assert original is not None
+            if decision.action == "confirm":
+                continue
+            index = state.observations.index(original)
+            if decision.action == "correct":
+                corrected = dataclasses.replace(
+                    original,
+                    text=decision.message,
+                    confidence=1.0,
+                    details={
+                        **original.details,
+                        "corrected": {
+                            "by": decision.actor,
+                            "original_text": original.text,
+                            "original_confidence": original.confidence,
+                        },
+                    },
+                )
+                state.observations[index] = corrected
+            else:
+                del state.observations[index]
+            self.run.audit(
+                AuditEntry(
+                    action="perception_corrected",
+                    actor=decision.actor,
+                    what={
+                        "interruption": interruption.id,
+                        "encoder": original.encoder,
+                        "part_id": original.part_id,
+                        "original_text": original.text,
+                        "original_confidence": original.confidence,
+                        "corrected_text": decision.message if decision.action == "correct" else None,
+                        "dropped": decision.action == "reject",
+                    },
+                    evidence=interruption.evidence.to_dict(),
+                    run_id=state.run_id,
+                    thread_id=state.thread_id,
+                    time=decision.time,
+                )
+            )
+
+    # -- tools -------------------------------------------------------------------------
+
+    async def act(self) -> None:
+        state = self.state
+        waiting = {i.call.id for i in state.interruptions if i.call is not None}
+        for call_id in state.running:
+            if call_id not in state.turn_results and call_id not in waiting:
+                call = self._executed(call_id)
+                state.interruptions.append(self._interruption(call, CRASHED))
+                waiting.add(call_id)
+        state.running = []
+        for call in state.turn_calls:
+            if call.id in state.turn_results or call.id in waiting:
+                continue
+            reason = self._needs_person(call)
+            if reason is not None:
+                state.interruptions.append(self._interruption(call, reason))
+                waiting.add(call.id)
+        await self.ask()
+        self._expand_approve_always()
+        cleared: dict[str, tuple[Mapping[str, Any], str]] = {}
+        for interruption in list(state.interruptions):
+            call = interruption.call
+            if call is None or interruption.id not in state.decisions:
+                continue
+            decision = self._take(interruption)
+            waiting.discard(call.id)
+            if decision.action in ("approve", "approve_always"):
+                cleared[call.id] = (self._real(call.arguments), "")
+            elif decision.action == "edit":
+                assert decision.arguments is not None
+                shown = json.dumps(dict(decision.arguments), ensure_ascii=False)
+                cleared[call.id] = (
+                    dict(decision.arguments),
+                    f"[a person changed the arguments to {shown}] ",
+                )
+            elif decision.action == "reject":
+                why = f": {decision.message}" if decision.message.strip() else ""
+                self._record(call, f"Error: a person rejected this call{why}", True)
+            else:  # respond
+                self._record(call, f"A person answered in place of the tool: {decision.message}")
+        for call in state.turn_calls:
+            if call.id not in state.turn_results and call.id not in waiting:
+                cleared.setdefault(call.id, (self._real(call.arguments), ""))
+        if cleared:
+            await self._run_all(cleared)
+
+    def _needs_person(self, call: ToolCall) -> str | None:
+        """Why this call needs a person, or None."""
+        run, state = self.run, self.state
+        tool = run.tools.get(call.name)
+        if tool is None or call.name in state.approved_tools:
+            return None
+        policy = run.agent.approvals.get(call.name, tool.approval)
+        if policy == "never":
+            return None
+        try:
+            arguments = tool.validate(self._real(call.arguments))
+        except ToolArgumentsError:
+            return None  # it cannot run: the model gets the error, nothing happens
+        context = ApprovalContext(
+            tool=call.name,
+            run_id=state.run_id,
+            thread_id=state.thread_id,
+            step=state.step,
+            observations=tuple(state.observations),
+        )
+        if not needs_approval(policy, arguments, context):
+            return None
+        if policy == "always":
+            return f"tool {call.name!r} always needs a person's approval"
+        return f"the approval rule of tool {call.name!r} holds for these arguments"
+
+    def _interruption(self, call: ToolCall, reason: str) -> Interruption:
+        state, tool = self.state, self.run.tools.get(call.name)
+        arguments = self._real(call.arguments)
+        in_prompt: dict[tuple[str, str], int] = {}
+        if state.prompt is not None:
+            for section in state.prompt.sections:
+                key = (section.observation.part_id, section.observation.encoder)
+                in_prompt[key] = section.index
+        sections: list[tuple[int | None, Observation]] = [
+            (in_prompt.get((o.part_id, o.encoder)), o) for o in state.observations
+        ]
+        evidence = Evidence(
+            reason=reason,
+            user_text=state.user_text,
+            tool=call.name,
+            description=tool.description if tool is not None else "",
+            arguments=arguments,
+            sections=cited_sections(arguments, sections),
+        )
+        return Interruption(kind="tool", evidence=evidence, call=call)
+
+    def _expand_approve_always(self) -> None:
+        """An approve-for-the-run also answers the same tool's other pending calls."""
+        state = self.state
+        for interruption in state.interruptions:
+            decision = state.decisions.get(interruption.id)
+            if interruption.call is None or decision is None:
+                continue
+            if decision.action != "approve_always":
+                continue
+            name = interruption.call.name
+            if name not in state.approved_tools:
+                state.approved_tools.append(name)
+            for other in state.pending:
+                if other.call is not None and other.call.name == name:
+                    state.decisions[other.id] = Decision(
+                        action="approve",
+                        interruption_id=other.id,
+                        actor=decision.actor,
+                        message=f"approved for the rest of the run with {interruption.id}",
+                    )
+
+    def _executed(self, call_id: str) -> ToolCall:
+        """The call as it was started (edited arguments included)."""
+        for call in reversed(self.state.tool_calls):
+            if call.id == call_id:
+                return call
+        return next(c for c in self.state.turn_calls if c.id == call_id)
+
+    def _real(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """Arguments with redaction placeholders replaced by the real values."""
+        vault = self.run.vault
+        return dict(arguments) if vault is None else dict(vault.restore_value(dict(arguments)))
+
+    # -- running -----------------------------------------------------------------------
+
+    async def _run_all(self, cleared: Mapping[str, tuple[Mapping[str, Any], str]]) -> None:
+        state = self.state
+        calls = [c for c in state.turn_calls if c.id in cleared]
+        executed = [ToolCall(c.name, dict(cleared[c.id][0]), c.id) for c in calls]
+        state.tool_calls += executed
+        state.running = [c.id for c in executed]
+        self.run.checkpoint()  # before anything runs: a crash now is visible on resume
+        await asyncio.gather(*(self._run_one(c, cleared[c.id][1]) for c in executed))
+
+    async def _run_one(self, call: ToolCall, note: str) -> None:
+        run = self.run
+        step = self.state.step
+        run.emit(ToolCallStarted(run_id=self.state.run_id, time=run.clock(), call=call, step=step))
+        began = time.perf_counter()
+        tool = run.tools.get(call.name)
+        if tool is None:
+            known = ", ".join(sorted(run.tools)) or "none"
+            content, is_error = f"Error: unknown tool {call.name!r}; available tools: {known}", True
+        else:
+            limit = tool.timeout or run.agent.limits.tool_timeout
+            try:
+                outcome = await asyncio.wait_for(tool.run(call.arguments), timeout=limit)
+                content, is_error = outcome.content, outcome.is_error
+            except TimeoutError:
+                content, is_error = f"Error: timed out after {limit:g} s", True
+        seconds = time.perf_counter() - began
+        result = self._record(call, note + content, is_error, executed=True, seconds=seconds)
+        self.state.running.remove(call.id)
+        run.checkpoint()
+        run.emit(
+            ToolCallFinished(
+                run_id=self.state.run_id, time=run.clock(), result=result, seconds=seconds, step=step
+            )
+        )
+
+    def _record(
+        self,
+        call: ToolCall,
+        content: str,
+        is_error: bool = False,
+        *,
+        executed: bool = False,
+        seconds: float = 0.0,
+    ) -> ToolResult:
+        """Keep a call's result: the real one for the user and the audit log, a redacted
+        one for the model when redaction is on."""
+        state, vault = self.state, self.run.vault
+        real = ToolResult(call.id, call.name, content, is_error)
+        shown = content if vault is None else vault.redact(content)
+        state.turn_results[call.id] = ToolResult(call.id, call.name, shown, is_error)
+        if not executed:  # rejected or answered by a person: listed beside the others
+            state.tool_calls.append(call)
+        state.tool_results.append(real)
+        # in the order the calls were made, whatever order they finished in
+        order = {c.id: i for i, c in enumerate(state.tool_calls)}
+        state.tool_results.sort(key=lambda r: order.get(r.call_id, len(order)))
+        if executed:
+            self.run.audit(
+                AuditEntry(
+                    action="tool_executed",
+                    actor="agent",
+                    what={
+                        "call": call.to_dict(),
+                        "result": content,
+                        "is_error": is_error,
+                        "seconds": seconds,
+                    },
+                    run_id=state.run_id,
+                    thread_id=state.thread_id,
+                )
+            )
+        return real

@@ -1,0 +1,181 @@
+"""Approval policies, decisions, evidence and the console channel."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentsdk import ConfigurationError, Observation, ToolCall
+from agentsdk.approvals import (
+    ApprovalContext,
+    ConsoleApprover,
+    Decision,
+    Evidence,
+    EvidenceSection,
+    Interruption,
+    cited_sections,
+    needs_approval,
+)
+
+
+def _context(**overrides: object) -> ApprovalContext:
+    values: dict[str, object] = {
+        "tool": "pay",
+        "run_id": "r1",
+        "thread_id": None,
+        "step": 1,
+        "observations": (),
+    }
+    values.update(overrides)
+    return ApprovalContext(**values)  # type: ignore[arg-type]
+
+
+def _ocr(text: str = "TOTAL 15.50", confidence: float = 0.9) -> Observation:
+    return Observation(
+        kind="ocr",
+        text=text,
+        confidence=confidence,
+        encoder="ocr",
+        model="rapidocr",
+        part_id="abc",
+        part_name="receipt.png",
+        details={"lines": [{"text": text, "score": confidence, "box": [[0, 0]] * 4}]},
+    )
+
+
+def test_policies_never_always_and_predicates() -> None:
+    context = _context()
+    assert not needs_approval("never", {"amount": 500}, context)
+    assert needs_approval("always", {"amount": 1}, context)
+    over_100 = lambda args: args["amount"] > 100  # noqa: E731
+    assert needs_approval(over_100, {"amount": 150}, context)
+    assert not needs_approval(over_100, {"amount": 50}, context)
+
+
+def test_a_predicate_may_read_the_run_context() -> None:
+    def unsure_perception(args: dict[str, float], context: ApprovalContext) -> bool:
+        return any(o.confidence < 0.5 for o in context.observations)
+
+    assert not needs_approval(unsure_perception, {}, _context(observations=(_ocr(),)))
+    assert needs_approval(unsure_perception, {}, _context(observations=(_ocr(confidence=0.3),)))
+
+
+def test_a_failing_predicate_asks_a_person() -> None:
+    assert needs_approval(lambda args: args["missing"] > 1, {"amount": 5}, _context())
+
+
+def test_decisions_check_what_they_carry() -> None:
+    with pytest.raises(ConfigurationError, match="new arguments"):
+        Decision(action="edit")
+    with pytest.raises(ConfigurationError, match="needs the text"):
+        Decision.respond("  ")
+    with pytest.raises(ConfigurationError, match="unknown decision"):
+        Decision(action="maybe")  # type: ignore[arg-type]
+    interruption = Interruption(kind="tool", evidence=Evidence(reason="r"), call=ToolCall("pay"))
+    with pytest.raises(ConfigurationError, match="cannot correct a tool interruption"):
+        Decision.correct("text").bound(interruption)
+    bound = Decision.edit({"amount": 3}, actor="ana").bound(interruption)
+    assert (bound.interruption_id, bound.arguments, bound.actor) == (
+        interruption.id,
+        {"amount": 3},
+        "ana",
+    )
+
+
+def test_interruptions_and_decisions_round_trip_through_dicts() -> None:
+    evidence = Evidence(
+        reason="why",
+        user_text="pay it",
+        tool="pay",
+        description="Pay someone.",
+        arguments={"amount": 15.5},
+        sections=cited_sections({"amount": 15.5}, [(1, _ocr())]),
+    )
+    interruption = Interruption(
+        kind="tool", evidence=evidence, call=ToolCall("pay", {"amount": 15.5})
+    )
+    again = Interruption.from_dict(interruption.to_dict())
+    assert again == interruption
+    decision = Decision.reject("too much", actor="bo").bound(interruption)
+    assert Decision.from_dict(decision.to_dict()) == decision
+
+
+def test_evidence_marks_the_sections_that_hold_an_argument() -> None:
+    speech = Observation(
+        kind="speech",
+        text="pay the receipt",
+        confidence=0.8,
+        encoder="speech",
+        model="whisper",
+        part_id="s1",
+        details={"segments": [{"start": 0.0, "end": 1.5, "text": " pay the receipt"}]},
+    )
+    sections = cited_sections({"amount": 15.5, "to": "ACME"}, [(1, speech), (2, _ocr())])
+    assert [s.cited for s in sections] == [False, True]
+    assert sections[0].lines == ("[0.0-1.5 s] pay the receipt",)
+    assert sections[1].lines == ("TOTAL 15.50  (score 0.90)",)
+    whole = cited_sections({"amount": 15.0}, [(None, _ocr("TOTAL 15"))])
+    assert whole[0].cited and whole[0].index is None
+
+
+def test_evidence_renders_for_a_person() -> None:
+    evidence = Evidence(
+        reason="tool 'pay' always needs a person's approval",
+        user_text="Pay the total",
+        tool="pay",
+        description="Pay an amount.",
+        arguments={"amount": 15.5},
+        sections=(EvidenceSection.of(_ocr(), 2, cited=True),),
+    )
+    text = evidence.render()
+    assert "tool: pay - Pay an amount." in text
+    assert 'arguments: {"amount": 15.5}' in text
+    assert "[section 2, ocr of receipt.png, ocr, confidence 0.90]  <- holds an argument" in text
+    assert "TOTAL 15.50" in text
+
+
+def _tool_interruption() -> Interruption:
+    return Interruption(
+        kind="tool", evidence=Evidence(reason="check", tool="pay"), call=ToolCall("pay")
+    )
+
+
+def test_console_approver_reads_each_decision() -> None:
+    said: list[str] = []
+
+    def console(*answers: str) -> ConsoleApprover:
+        queue = list(answers)
+        return ConsoleApprover(ask=lambda prompt: queue.pop(0), say=said.append, actor="ops")
+
+    interruption = _tool_interruption()
+    approved = console("a")(interruption)
+    assert approved is not None and (approved.action, approved.actor) == ("approve", "ops")
+    assert console("A")(interruption).action == "approve_always"  # type: ignore[union-attr]
+    edited = console("e", '{"amount": 2}')(interruption)
+    assert edited is not None and edited.arguments == {"amount": 2}
+    rejected = console("r", "no")(interruption)
+    assert rejected is not None and (rejected.action, rejected.message) == ("reject", "no")
+    answered = console("s", "it is 4")(interruption)
+    assert answered is not None and answered.message == "it is 4"
+    assert console("p")(interruption) is None
+    # nonsense is asked again; bad JSON is refused and asked again
+    assert console("x", "e", "{oops", "a")(interruption).action == "approve"  # type: ignore[union-attr]
+    assert any("not JSON" in line for line in said)
+    assert said[0].startswith("check")
+
+
+def test_console_approver_on_perception_and_end_of_input() -> None:
+    observation = _ocr(confidence=0.3)
+    interruption = Interruption(
+        kind="perception",
+        evidence=Evidence(reason="unsure", sections=(EvidenceSection.of(observation),)),
+        observation=observation,
+        threshold=0.5,
+    )
+    answers = iter(["o", "TOTAL 16.50"])
+    corrected = ConsoleApprover(ask=lambda p: next(answers), say=lambda s: None)(interruption)
+    assert corrected is not None and corrected.message == "TOTAL 16.50"
+
+    def closed(prompt: str) -> str:
+        raise EOFError
+
+    assert ConsoleApprover(ask=closed, say=lambda s: None)(interruption) is None
