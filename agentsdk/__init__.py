@@ -11,6 +11,7 @@ from agentsdk.errors import (
     CorruptMediaError,
     EmptyAudioError,
     GenerationError,
+    GuardrailTripped,
     InvalidAudioError,
     MediaError,
     MediaNotFoundError,
@@ -40,6 +41,19 @@ from agentsdk.models import (
     resolve_model,
 )
 from agentsdk.run import RunResult
+from agentsdk.safety import (
+    Guardrail,
+    GuardrailVerdict,
+    PIIFinding,
+    PIIPattern,
+    PIIVault,
+    Redactor,
+    check_guardrails,
+    find_pii,
+    guardrail,
+    injection_guardrail,
+    pii_output_guardrail,
+)
 from agentsdk.tools import Tool, tool
 
 __version__ = "0.1.0"
@@ -55,6 +69,9 @@ __all__ = [
     "FunctionModel",
     "GenerationError",
     "GenerationSettings",
+    "Guardrail",
+    "GuardrailTripped",
+    "GuardrailVerdict",
     "Image",
     "InvalidAudioError",
     "Kit",
@@ -72,6 +89,10 @@ __all__ = [
     "ModelResponse",
     "ModelStream",
     "Observation",
+    "PIIFinding",
+    "PIIPattern",
+    "PIIVault",
+    "Redactor",
     "RunResult",
     "ScriptedModel",
     "SilentAudioError",
@@ -85,6 +106,11 @@ __all__ = [
     "Usage",
     "WeightsIntegrityError",
     "__version__",
+    "check_guardrails",
+    "find_pii",
+    "guardrail",
+    "injection_guardrail",
+    "pii_output_guardrail",
     "resolve_model",
     "tool",
 ]

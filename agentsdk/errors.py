@@ -18,6 +18,7 @@ AgentSDKError
 │   ├── ModelLoadError            weights found and intact, but loading failed
 │   ├── UnsupportedModelError     a model name we cannot resolve (yet); also ConfigurationError
 │   └── GenerationError           the model failed while generating
+├── GuardrailTripped              a guardrail's verdict stopped the run; carries the verdicts
 └── ToolArgumentsError            a tool call's arguments do not fit the tool (also ValueError)
 ```
 
@@ -27,6 +28,10 @@ Each error's message says what happened and what to do about it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agentsdk.safety import GuardrailVerdict
 
 __all__ = [
     "AgentSDKError",
@@ -34,6 +39,7 @@ __all__ = [
     "CorruptMediaError",
     "EmptyAudioError",
     "GenerationError",
+    "GuardrailTripped",
     "InvalidAudioError",
     "MediaError",
     "MediaNotFoundError",
@@ -116,6 +122,21 @@ class UnsupportedModelError(ModelError, ConfigurationError):
 
 class GenerationError(ModelError):
     """The model failed while generating."""
+
+
+class GuardrailTripped(AgentSDKError):
+    """An input or output guardrail tripped and the runner stopped the run.
+
+    `verdicts` holds every verdict of that check; `tripped` the ones that objected.
+    """
+
+    def __init__(self, message: str, *, verdicts: Sequence[GuardrailVerdict] = ()) -> None:
+        super().__init__(message)
+        self.verdicts: tuple[GuardrailVerdict, ...] = tuple(verdicts)
+
+    @property
+    def tripped(self) -> tuple[GuardrailVerdict, ...]:
+        return tuple(v for v in self.verdicts if v.tripwire)
 
 
 class ToolArgumentsError(AgentSDKError, ValueError):
