@@ -4,6 +4,16 @@ Public names are re-exported here once; `__all__` is sorted and checked by a tes
 """
 
 from agentsdk.agent import Agent, Limits
+from agentsdk.approvals import (
+    ApprovalContext,
+    ConsoleApprover,
+    Decision,
+    Evidence,
+    EvidenceSection,
+    Interruption,
+)
+from agentsdk.audit import AuditEntry
+from agentsdk.checkpoints import CheckpointStore, SQLiteCheckpointStore
 from agentsdk.encoders import Observation
 from agentsdk.errors import (
     AgentSDKError,
@@ -54,6 +64,7 @@ from agentsdk.safety import (
     injection_guardrail,
     pii_output_guardrail,
 )
+from agentsdk.state import RunState
 from agentsdk.tools import Tool, tool
 
 __version__ = "0.1.0"
@@ -61,11 +72,18 @@ __version__ = "0.1.0"
 __all__ = [
     "Agent",
     "AgentSDKError",
+    "ApprovalContext",
     "Audio",
+    "AuditEntry",
     "ChatModel",
+    "CheckpointStore",
     "ConfigurationError",
+    "ConsoleApprover",
     "CorruptMediaError",
+    "Decision",
     "EmptyAudioError",
+    "Evidence",
+    "EvidenceSection",
     "FunctionModel",
     "GenerationError",
     "GenerationSettings",
@@ -73,6 +91,7 @@ __all__ = [
     "GuardrailTripped",
     "GuardrailVerdict",
     "Image",
+    "Interruption",
     "InvalidAudioError",
     "Kit",
     "Limits",
@@ -94,6 +113,8 @@ __all__ = [
     "PIIVault",
     "Redactor",
     "RunResult",
+    "RunState",
+    "SQLiteCheckpointStore",
     "ScriptedModel",
     "SilentAudioError",
     "Text",

@@ -27,7 +27,6 @@ from agentsdk.approvals import (
     ApprovalContext,
     Decision,
     Evidence,
-    EvidenceSection,
     Interruption,
     cited_sections,
     needs_approval,
@@ -107,6 +106,7 @@ class Gate:
             if decision.action == "confirm":
                 continue
             index = state.observations.index(original)
+            corrected_text = decision.message if decision.action == "correct" else None
             if decision.action == "correct":
                 corrected = dataclasses.replace(
                     original,
@@ -134,7 +134,7 @@ class Gate:
                         "part_id": original.part_id,
                         "original_text": original.text,
                         "original_confidence": original.confidence,
-                        "corrected_text": decision.message if decision.action == "correct" else None,
+                        "corrected_text": corrected_text,
                         "dropped": decision.action == "reject",
                     },
                     evidence=interruption.evidence.to_dict(),
@@ -166,10 +166,11 @@ class Gate:
         self._expand_approve_always()
         cleared: dict[str, tuple[Mapping[str, Any], str]] = {}
         for interruption in list(state.interruptions):
-            call = interruption.call
-            if call is None or interruption.id not in state.decisions:
+            asked = interruption.call
+            if asked is None or interruption.id not in state.decisions:
                 continue
             decision = self._take(interruption)
+            call = asked
             waiting.discard(call.id)
             if decision.action in ("approve", "approve_always"):
                 cleared[call.id] = (self._real(call.arguments), "")
@@ -304,7 +305,11 @@ class Gate:
         run.checkpoint()
         run.emit(
             ToolCallFinished(
-                run_id=self.state.run_id, time=run.clock(), result=result, seconds=seconds, step=step
+                run_id=self.state.run_id,
+                time=run.clock(),
+                result=result,
+                seconds=seconds,
+                step=step,
             )
         )
 

@@ -17,11 +17,10 @@ every step, so a paused or crashed run resumes where it stopped (`resume`).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from agentsdk._gate import Gate
 from agentsdk.approvals import Evidence, EvidenceSection, Interruption
@@ -121,7 +120,7 @@ class _Run:
         if self.redacting:
             from agentsdk.safety import PIIVault
 
-            self.vault = PIIVault.from_dict(state.vault)
+            self.vault = PIIVault.from_dict(state.vault) if state.vault else PIIVault()
         if self.parts is not None:
             self._check_parts(self.parts)
 
@@ -209,9 +208,7 @@ class _Run:
                 return self.result()
 
     async def perceive(self, parts: Sequence[Part]) -> None:
-        perception = await self.router.perceive(
-            parts, self.emit, self.clock, self.state.run_id
-        )
+        perception = await self.router.perceive(parts, self.emit, self.clock, self.state.run_id)
         self.timings["perceive"] = perception.seconds
         for job, seconds in perception.latencies.items():
             self.timings[f"encoder:{job}"] = seconds
@@ -220,7 +217,9 @@ class _Run:
         for observation in self.state.observations:
             threshold = self.agent.escalation.get(observation.encoder)
             if threshold is not None and observation.confidence < threshold:
-                self.state.interruptions.append(self.perception_interruption(observation, threshold))
+                self.state.interruptions.append(
+                    self.perception_interruption(observation, threshold)
+                )
 
     def perception_interruption(self, observation: Observation, threshold: float) -> Interruption:
         where = f" of {observation.part_name}" if observation.part_name else ""
@@ -245,12 +244,14 @@ class _Run:
         if self.vault is not None:  # the model reads placeholders; tools get real values
             vault = self.vault
             observations = [
-                dataclasses.replace(o, text=vault.redact(o.text)) if o.kind in REDACTED else o
-                for o in observations
+                vault.redact_observation(o) if o.kind in REDACTED else o for o in observations
             ]
         count = getattr(self.model, "count_tokens", None)
         prompt = fuse(
-            state.user_text, observations, budget=self.agent.limits.prompt_tokens, count_tokens=count
+            state.user_text,
+            observations,
+            budget=self.agent.limits.prompt_tokens,
+            count_tokens=count,
         )
         self.timings["fuse"] = time.perf_counter() - began
         self.emit(
@@ -266,20 +267,19 @@ class _Run:
         state.messages = [Message.system(self.agent.instructions), Message.user(prompt.text)]
         await self.guard("input", prompt.text)
 
-    async def guard(self, stage: str, text: str) -> None:
+    async def guard(self, stage: Literal["input", "output"], text: str) -> None:
         """Run the agent's guardrails of `stage`; the runner decides: a tripwire raises
         `GuardrailTripped`, after the state (with the verdicts audited) is saved."""
         guardrails = [g for g in self.agent.guardrails if g.stage == stage]
         if not guardrails:
             return
-        from agentsdk.errors import GuardrailTripped
-        from agentsdk.safety import check_guardrails
+        from agentsdk.safety import check_guardrails, tripwire_error
 
-        verdicts = await check_guardrails(guardrails, text, self.state)
-        tripped = [v for v in verdicts if v.tripwire]
-        if not tripped:
+        verdicts = await check_guardrails(guardrails, text, self.state, stage=stage)
+        error = tripwire_error(verdicts, stage=stage)
+        if error is None:
             return
-        for verdict in tripped:
+        for verdict in error.tripped:
             self.audit(
                 AuditEntry(
                     action="guardrail",
@@ -290,7 +290,8 @@ class _Run:
                 )
             )
         self.checkpoint()
-        raise GuardrailTripped(tripped, stage=stage, state=self.state)
+        error.state = self.state
+        raise error
 
     async def think(self) -> ModelResponse:
         began = time.perf_counter()

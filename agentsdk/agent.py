@@ -101,6 +101,16 @@ class Agent:
             raise ConfigurationError(
                 f"redact_pii must be 'remote', 'always' or 'never', not {self.redact_pii!r}"
             )
+        if self.guardrails:
+            from agentsdk.safety import Guardrail
+
+            for item in self.guardrails:
+                if not isinstance(item, Guardrail):
+                    raise ConfigurationError(
+                        f"guardrails must be Guardrail objects, not {type(item).__name__}: wrap "
+                        "a function with Guardrail(function, stage='input' or 'output') or "
+                        "@guardrail(stage=...)"
+                    )
         for name, policy in self.approvals.items():
             if policy not in ("never", "always") and not callable(policy):
                 raise ConfigurationError(

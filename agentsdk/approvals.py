@@ -378,7 +378,7 @@ class Decision:
         return cls(**data)
 
 
-Approver: TypeAlias = Callable[[Interruption], "Decision | None | Awaitable[Decision | None]"]
+Approver: TypeAlias = Callable[[Interruption], "Decision | Awaitable[Decision | None] | None"]
 """A channel the agent calls for each interruption: return a `Decision`, or None to leave
 the run paused (the interruption is then in `result.interruptions`)."""
 

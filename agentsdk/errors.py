@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from agentsdk.safety import GuardrailVerdict
+    from agentsdk.state import RunState
 
 __all__ = [
     "AgentSDKError",
@@ -128,11 +129,19 @@ class GuardrailTripped(AgentSDKError):
     """An input or output guardrail tripped and the runner stopped the run.
 
     `verdicts` holds every verdict of that check; `tripped` the ones that objected.
+    `state` is the run's state when an agent raised it (saved first: nothing is lost).
     """
 
-    def __init__(self, message: str, *, verdicts: Sequence[GuardrailVerdict] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        verdicts: Sequence[GuardrailVerdict] = (),
+        state: RunState | None = None,
+    ) -> None:
         super().__init__(message)
         self.verdicts: tuple[GuardrailVerdict, ...] = tuple(verdicts)
+        self.state = state
 
     @property
     def tripped(self) -> tuple[GuardrailVerdict, ...]:

@@ -197,9 +197,7 @@ async def stream(
         await asyncio.gather(task, return_exceptions=True)
 
 
-def stream_sync(
-    agent: Agent, inputs: Inputs, *, thread_id: str | None = None
-) -> Iterator[Event]:
+def stream_sync(agent: Agent, inputs: Inputs, *, thread_id: str | None = None) -> Iterator[Event]:
     """`stream` for code without an event loop: the run goes on in a background thread."""
     parts = as_parts(inputs)
     events: queue.Queue[Event | BaseException | None] = queue.Queue()

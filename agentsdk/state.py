@@ -107,7 +107,11 @@ class RunState:
         return self.decide(interruption, Decision.reject(message, actor=actor))
 
     def edit(
-        self, interruption: Interruption | str, arguments: Mapping[str, Any], *, actor: str = "human"
+        self,
+        interruption: Interruption | str,
+        arguments: Mapping[str, Any],
+        *,
+        actor: str = "human",
     ) -> RunState:
         """Run the call with these arguments instead; the model is told."""
         return self.decide(interruption, Decision.edit(arguments, actor=actor))
