@@ -1,0 +1,111 @@
+"""The console chat: turns, attachments, decisions at the console, pause and resume."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agentsdk import Agent, ConsoleApprover, ScriptedModel, SQLiteCheckpointStore, ToolCall, tool
+from agentsdk.chat import chat
+from agentsdk.router import Router
+from tests.fakes import FixedEncoder
+
+paid: list[float] = []
+
+
+@tool(approval="always")
+def pay(amount: float) -> str:
+    """Pay an amount.
+
+    Args:
+        amount: How much.
+    """
+    paid.append(amount)
+    return f"paid {amount}"
+
+
+def _console(*answers: str) -> tuple[list[str], ConsoleApprover, list[str]]:
+    queue, said = list(answers), []
+
+    def ask(prompt: str) -> str:
+        if not queue:
+            raise EOFError
+        return queue.pop(0)
+
+    return queue, ConsoleApprover(ask=ask, say=said.append), said
+
+
+def test_a_conversation_with_an_approval_at_the_console(tmp_path: Path) -> None:
+    paid.clear()
+    queue, approver, said = _console(
+        f"/image {tmp_path / 'missing.png'}",
+        "pay the bill",
+        "e",
+        '{"amount": 7}',
+        "/quit",
+    )
+    model = ScriptedModel([ToolCall("pay", {"amount": 70}), "Paid 7."])
+    agent = Agent(model=model, tools=[pay], approver=approver)
+    assert chat(agent, ask=approver._ask, say=said.append) == 0
+    assert paid == [7] and queue == []
+    assert any(line.startswith("error: ") and "missing.png" in line for line in said)
+    assert "agent> Paid 7." in said
+    assert any("[tool pay({'amount': 7}) -> [a person changed the arguments" in s for s in said)
+
+
+def test_a_paused_chat_resumes_later_from_the_database(tmp_path: Path) -> None:
+    paid.clear()
+    store = SQLiteCheckpointStore(tmp_path / "chat.db")
+    _, first, said = _console("pay", "p")
+    model = ScriptedModel([ToolCall("pay", {"amount": 3})])
+    agent = Agent(model=model, tools=[pay], approver=first, checkpointer=store)
+    chat(agent, ask=first._ask, say=said.append)
+    [thread] = store.threads()
+    assert any(f"(paused as thread {thread}: 1 decision(s) waiting)" in s for s in said)
+    assert paid == []
+    _, second, later = _console("a")
+    agent = Agent(
+        model=ScriptedModel(["Paid 3."]), tools=[pay], approver=second, checkpointer=store
+    )
+    chat(agent, ask=second._ask, say=later.append, resume=thread)
+    assert paid == [3] and "agent> Paid 3." in later
+
+
+def test_attachments_go_with_the_next_message(tmp_path: Path) -> None:
+    from PIL import Image as PILImage
+
+    path = tmp_path / "note.png"
+    PILImage.new("RGB", (32, 32), "white").save(path)
+    ocr = FixedEncoder("ocr", "image", "hello", 0.9)
+    model = ScriptedModel(["It says hello."])
+    _, approver, said = _console(f"/image {path}", "/help", "read it")
+    chat(Agent(model=model, router=Router(image=[ocr])), ask=approver._ask, say=said.append)
+    assert ocr.calls == 1 and "(attached note.png)" in said
+    assert "hello" in model.calls[0].messages[1].content
+
+
+@pytest.mark.stock
+def test_agentsdk_chat_at_a_real_terminal(tmp_path: Path) -> None:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "agentsdk.cli",
+            "chat",
+            "--approve-tools",
+            "--db",
+            str(tmp_path / "c.db"),
+        ],
+        input="What is the capital of France?\na\n/quit\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "agent> " in done.stdout
