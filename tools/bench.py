@@ -207,6 +207,82 @@ def bench_loop(runs: int) -> dict[str, Any]:
     }
 
 
+def bench_hitl(runs: int) -> dict[str, Any]:
+    """What the human layer costs, against a plain run measured in the same process: a
+    run checkpointed to SQLite after every step, a gated call paused and resumed (JSON
+    round trip of the state included), and PII redaction of a receipt-sized OCR text."""
+    from agentsdk import Agent, RunState, ScriptedModel, SQLiteCheckpointStore, ToolCall
+    from agentsdk.safety import PIIVault
+    from agentsdk.tools import tool
+
+    def make(approval: str) -> Any:
+        @tool(approval=approval)  # type: ignore[arg-type]
+        def add(a: float, b: float) -> float:
+            """Add two numbers."""
+            return a + b
+
+        return add
+
+    free, gated = make("never"), make("always")
+
+    def script() -> ScriptedModel:
+        return ScriptedModel([ToolCall("add", {"a": 1, "b": 2}), "3"])
+
+    def plain() -> None:
+        Agent(model=script(), tools=[free]).run("What is 1 + 2?")
+
+    class Counted(SQLiteCheckpointStore):
+        saves = 0
+
+        def save(self, state: RunState) -> None:
+            Counted.saves += 1
+            super().save(state)
+
+    store = Counted(Path(tempfile.mkdtemp()) / "bench.db", keep=1)
+
+    def checkpointed() -> None:
+        Agent(model=script(), tools=[free], checkpointer=store).run("What is 1 + 2?")
+
+    def paused_and_resumed() -> None:
+        agent = Agent(model=script(), tools=[gated])
+        state = agent.run("What is 1 + 2?").state
+        assert state is not None
+        state = RunState.from_json(state.to_json())
+        agent.resume(state.approve(state.interruptions[0]))
+
+    receipt = "\n".join(
+        f"item {i} 12.50 call +44 20 7946 09{i:02d} or shop{i}@example.com" for i in range(40)
+    )
+
+    def redact() -> None:
+        PIIVault().redact(receipt)
+
+    for _ in range(20):  # warm-up
+        plain(), checkpointed(), paused_and_resumed(), redact()
+    few = max(20, runs // 10)
+
+    def per_run(function: Callable[[], None], count: int) -> float:
+        return min(_timed(lambda: [function() for _ in range(count)])[0] for _ in range(3)) / count
+
+    plain_s = per_run(plain, runs)
+    checkpointed_s = per_run(checkpointed, few)
+    paused_s = per_run(paused_and_resumed, runs)
+    redact_s = per_run(redact, few)
+    Counted.saves = 0
+    checkpointed()
+    checkpoints = Counted.saves
+    return {
+        "plain_run_ms": round(plain_s * 1000, 3),
+        "checkpointed_run_ms": round(checkpointed_s * 1000, 3),
+        "checkpointed_vs_plain": round(checkpointed_s / plain_s, 1),
+        "checkpoints_per_run": checkpoints,
+        "ms_per_checkpoint": round((checkpointed_s - plain_s) * 1000 / checkpoints, 3),
+        "pause_json_resume_ms": round(paused_s * 1000, 3),
+        "pause_resume_vs_plain": round(paused_s / plain_s, 2),
+        "redact_40_line_receipt_ms": round(redact_s * 1000, 3),
+    }
+
+
 def bench_turn(rounds: int) -> dict[str, Any]:
     """A turn with one image and one clip: the encoder phase against the slowest encoder
     alone and against all encoders one after another (no cache)."""
@@ -257,7 +333,7 @@ def _machine() -> str:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("suite", choices=["llm", "encoders", "loop", "turn", "all"])
+    parser.add_argument("suite", choices=["llm", "encoders", "loop", "hitl", "turn", "all"])
     parser.add_argument("--runs", type=int, default=500, help="runs per timing (loop)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--max-tokens", type=int, default=64)
@@ -270,6 +346,8 @@ def main(argv: list[str]) -> int:
         result["encoders"] = bench_encoders(args.rounds)
     if args.suite in ("loop", "all"):
         result["loop"] = bench_loop(args.runs)
+    if args.suite in ("hitl", "all"):
+        result["hitl"] = bench_hitl(args.runs)
     if args.suite in ("turn", "all"):
         result["turn"] = bench_turn(args.rounds)
     if args.json:
@@ -278,7 +356,7 @@ def main(argv: list[str]) -> int:
     print(f"machine: {result['machine']}")
     if "llm" in result:
         _print_llm(result["llm"])
-    for suite in ("encoders", "loop", "turn"):
+    for suite in ("encoders", "loop", "hitl", "turn"):
         if suite in result:
             print(f"\n{suite}\n| measure | value |\n| --- | --- |")
             for key, value in result[suite].items():
