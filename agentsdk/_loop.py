@@ -335,10 +335,8 @@ class _Run:
         state = self.state
         last = state.messages[-1] if state.messages else None
         text = last.content if last is not None and last.role == "assistant" else ""
-        if self.vault is not None:
-            text = self.vault.restore(text)
-        state.text = text
-        await self.guard("output", text)
+        await self.guard("output", text)  # what the model wrote, before restoring PII
+        state.text = text if self.vault is None else self.vault.restore(text)
         state.phase = "finished"
         state.finish_reason = reason  # type: ignore[assignment]
         self.checkpoint()
