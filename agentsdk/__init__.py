@@ -39,6 +39,7 @@ from agentsdk.models import (
     Usage,
     resolve_model,
 )
+from agentsdk.placement import Device, Placement, Plan, plan_placement
 from agentsdk.run import RunResult
 from agentsdk.tools import Tool, tool
 
@@ -51,6 +52,7 @@ __all__ = [
     "ChatModel",
     "ConfigurationError",
     "CorruptMediaError",
+    "Device",
     "EmptyAudioError",
     "FunctionModel",
     "GenerationError",
@@ -72,6 +74,8 @@ __all__ = [
     "ModelResponse",
     "ModelStream",
     "Observation",
+    "Placement",
+    "Plan",
     "RunResult",
     "ScriptedModel",
     "SilentAudioError",
@@ -85,6 +89,7 @@ __all__ = [
     "Usage",
     "WeightsIntegrityError",
     "__version__",
+    "plan_placement",
     "resolve_model",
     "tool",
 ]

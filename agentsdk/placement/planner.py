@@ -139,6 +139,8 @@ def _split(
         except (IndexError, ValueError):
             return None  # more than these devices hold
         device_map = {k: _device_name(v) for k, v in raw.items()}
+        if not set(device_map.values()) <= set(budgets):
+            return None  # accelerate spilled to disk, which these budgets do not include
         weights, headroom = _split_usage(spec, device_map, dtype, main, options)
         over = {
             d: weights.get(d, 0) + headroom.get(d, 0) - budgets[d]
