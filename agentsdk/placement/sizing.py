@@ -7,6 +7,7 @@ one layer; for an encoder one batch through one layer, attention scores included
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from agentsdk.placement.devices import Device
@@ -47,11 +48,20 @@ def parameters(spec: ModelSpec) -> int | None:
 
 
 def weight_bytes(spec: ModelSpec, dtype: str) -> int:
+    """Bytes of `spec`'s weights (and buffers) in `dtype`, by accelerate's module sizes."""
     if spec.weight_bytes is not None:
         return spec.weight_bytes
-    from accelerate.utils import compute_module_sizes
+    key = (json.dumps(spec.config, sort_keys=True), spec.role, dtype)
+    found = _module_bytes.get(key)
+    if found is None:
+        from accelerate.utils import compute_module_sizes
 
-    return int(compute_module_sizes(meta_model(spec), dtype=torch_dtype(dtype))[""])
+        found = int(compute_module_sizes(meta_model(spec), dtype=torch_dtype(dtype))[""])
+        _module_bytes[key] = found
+    return found
+
+
+_module_bytes: dict[tuple[str, str, str], int] = {}
 
 
 def config_of(spec: ModelSpec) -> Any:
