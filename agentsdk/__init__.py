@@ -50,6 +50,7 @@ from agentsdk.models import (
     Usage,
     resolve_model,
 )
+from agentsdk.placement import Device, Placement, Plan, plan_placement
 from agentsdk.run import RunResult
 from agentsdk.safety import (
     Guardrail,
@@ -81,6 +82,7 @@ __all__ = [
     "ConsoleApprover",
     "CorruptMediaError",
     "Decision",
+    "Device",
     "EmptyAudioError",
     "Evidence",
     "EvidenceSection",
@@ -111,6 +113,8 @@ __all__ = [
     "PIIFinding",
     "PIIPattern",
     "PIIVault",
+    "Placement",
+    "Plan",
     "Redactor",
     "RunResult",
     "RunState",
@@ -132,6 +136,7 @@ __all__ = [
     "guardrail",
     "injection_guardrail",
     "pii_output_guardrail",
+    "plan_placement",
     "resolve_model",
     "tool",
 ]

@@ -58,6 +58,50 @@ def _chat(args: argparse.Namespace) -> int:
     return chat(agent, resume=args.resume)
 
 
+def _plan(args: argparse.Namespace) -> int:
+    from agentsdk.errors import AgentSDKError, ConfigurationError
+    from agentsdk.placement import model_spec, parse_bytes, plan_placement, simulate_devices
+    from agentsdk.placement import stock_models as stock
+
+    def pairs(items: Sequence[str], what: str) -> dict[str, str]:
+        found = {}
+        for item in items:
+            key, sep, value = item.partition("=")
+            if not sep or not key or not value:
+                raise ConfigurationError(f"{what} takes KEY=VALUE, got {item!r}")
+            found[key.strip()] = value.strip()
+        return found
+
+    try:
+        models = list(stock())
+        if args.llm:
+            models = [model_spec(args.llm, role="llm"), *(m for m in models if m.role != "llm")]
+        if args.speech:
+            speech = model_spec(args.speech, role="speech")
+            models = [*(m for m in models if m.role != "speech"), speech]
+        if args.vision:
+            models.append(model_spec(args.vision, role="vision"))
+        plan = plan_placement(
+            models,
+            simulate_devices(args.simulate) if args.simulate is not None else None,
+            context=args.context,
+            batch=args.batch,
+            pins=pairs(args.pin, "--pin"),
+            exclude=args.exclude,
+            max_memory={
+                k: parse_bytes(v) for k, v in pairs(args.max_memory, "--max-memory").items()
+            },
+            reserve=args.reserve,
+            offload=not args.no_offload,
+            simulated=args.simulate is not None,
+        )
+    except AgentSDKError as exc:
+        print(f"agentsdk plan: {exc}", file=sys.stderr)
+        return 2
+    print(plan.to_json() if args.json else plan.table())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="agentsdk", description="Multimodal agents that see, hear and work with people."
@@ -90,6 +134,60 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--no-load", action="store_true", help="find and verify, don't load")
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
     doctor.set_defaults(handler=_doctor)
+    plan = commands.add_parser(
+        "plan", help="place the kit's models across GPUs, CPU and disk; print the plan"
+    )
+    plan.add_argument(
+        "--simulate",
+        metavar="SPEC",
+        help="plan for a machine you don't have: GPUs as COUNTxSIZE[@CAPABILITY], e.g. "
+        "2x24GiB or 1x80GiB,2x16GiB@7.0; cpu=SIZE, disk=SIZE; 0 for none",
+    )
+    plan.add_argument(
+        "--llm",
+        help="a preset (llama-3-8b, llama-3-70b, qwen2.5-0.5b, "
+        "qwen2.5-7b, smollm2-135m) or a local config.json / checkpoint folder",
+    )
+    plan.add_argument(
+        "--speech", help="speech model instead of the stock one, e.g. whisper-large-v3"
+    )
+    plan.add_argument("--vision", help="add a vision model, e.g. clip-vit-l-14 or a CLIP folder")
+    plan.add_argument("--context", type=int, default=4096, help="LLM context tokens (KV cache)")
+    plan.add_argument("--batch", type=int, default=1, help="sequences the LLM generates at once")
+    plan.add_argument(
+        "--pin",
+        action="append",
+        default=[],
+        metavar="MODEL=DEVICE",
+        help="put a model (name or role) on a device, e.g. llm=cuda:1",
+    )
+    plan.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="DEVICE",
+        help="don't use a device, e.g. cuda:1 or disk",
+    )
+    plan.add_argument(
+        "--max-memory",
+        action="append",
+        default=[],
+        metavar="DEVICE=SIZE",
+        help="use at most SIZE of a device, e.g. cuda:0=20GiB",
+    )
+    plan.add_argument(
+        "--reserve",
+        type=float,
+        default=0.05,
+        help="fraction of each GPU and of RAM kept free (default 0.05)",
+    )
+    plan.add_argument(
+        "--no-offload",
+        action="store_true",
+        help="fail rather than offload the LLM to CPU RAM or disk",
+    )
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    plan.set_defaults(handler=_plan)
     return parser
 
 

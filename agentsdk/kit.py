@@ -16,12 +16,13 @@ by every kit and agent in the process.
 from __future__ import annotations
 
 import importlib.util
+import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from agentsdk._files import file_sha256
 from agentsdk.encoders.base import Encoder
@@ -37,6 +38,9 @@ from agentsdk.errors import (
     WeightsIntegrityError,
 )
 from agentsdk.models.base import ChatModel
+
+if TYPE_CHECKING:
+    from agentsdk.placement import Plan
 
 __all__ = ["STOCK_COMPONENTS", "ComponentCheck", "ComponentSpec", "Kit", "WeightFile"]
 
@@ -71,7 +75,8 @@ class ComponentSpec:
     files: tuple[WeightFile, ...]
     runtime: tuple[str, ...]
     """Import names the loader needs (checked before loading)."""
-    loader: Callable[[ComponentSpec, Path], Any] = field(repr=False, compare=False)
+    loader: Callable[..., Any] = field(repr=False, compare=False)
+    """`loader(spec, folder, **options)`; options come from a device plan's placement."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +148,7 @@ def _require(spec: ComponentSpec) -> None:
 # -- loaders: each returns the runtime's own object --------------------------------------
 
 
-def _load_llm(spec: ComponentSpec, folder: Path) -> ChatModel:
+def _load_llm(spec: ComponentSpec, folder: Path, **options: Any) -> ChatModel:
     from agentsdk.models.constrained import EmbeddingToolRanker
     from agentsdk.models.local import LocalModel
 
@@ -154,16 +159,30 @@ def _load_llm(spec: ComponentSpec, folder: Path) -> ChatModel:
         gguf_file=spec.files[0].path,
         name="smollm2-135m",
         tool_ranker=EmbeddingToolRanker.stock(),
+        **options,
     )
 
 
-def _load_speech(spec: ComponentSpec, folder: Path) -> Any:
+def _load_speech(
+    spec: ComponentSpec,
+    folder: Path,
+    *,
+    device: str = "cpu",
+    device_index: int = 0,
+    compute_type: str = "int8",
+) -> Any:
     from faster_whisper import WhisperModel
 
-    return WhisperModel(str(folder), device="cpu", compute_type="int8", local_files_only=True)
+    return WhisperModel(
+        str(folder),
+        device=device,
+        device_index=device_index,
+        compute_type=compute_type,
+        local_files_only=True,
+    )
 
 
-def _load_ocr(spec: ComponentSpec, folder: Path) -> Any:
+def _load_ocr(spec: ComponentSpec, folder: Path, **options: Any) -> Any:  # CPU onnxruntime
     from agentsdk.encoders.ocr import _load_engine
 
     return _load_engine()
@@ -294,17 +313,24 @@ def _shared_model(key: tuple[str, str], load: Callable[[], Any]) -> Any:
         return model
 
 
-def load_component(spec: ComponentSpec, *, check: bool = True) -> Any:
-    """Locate, verify and load one component, or return the copy already loaded."""
+def load_component(
+    spec: ComponentSpec, *, check: bool = True, options: Mapping[str, Any] | None = None
+) -> Any:
+    """Locate, verify and load one component, or return the copy already loaded.
+
+    `options` go to the loader (a device plan's `loader_options`); each set of options is
+    its own shared copy."""
     folder = locate(spec)
+    options = dict(options or {})
 
     def load() -> Any:
         _require(spec)
         if check:
             verify(spec, folder)
-        return spec.loader(spec, folder)
+        return spec.loader(spec, folder, **options)
 
-    return _shared_model((spec.role, str(folder)), load)
+    key = str(folder) + (f"|{json.dumps(options, sort_keys=True)}" if options else "")
+    return _shared_model((spec.role, key), load)
 
 
 def is_loaded(role: str) -> bool:
@@ -335,8 +361,11 @@ class Kit:
         name: str = "custom",
         check: bool = True,
         cache: ObservationCache | None = None,
+        placement: Plan | None = None,
     ) -> None:
         self.name = name
+        self.placement = placement
+        """The device plan the kit's loaders follow (None: each loader's default, CPU)."""
         self._llm = llm
         self._cache = cache if cache is not None else default_cache()
         self._encoders: dict[str, Encoder] = {
@@ -352,13 +381,27 @@ class Kit:
         self._lock = threading.Lock()
 
     @classmethod
-    def stock(cls, *, vision: Encoder | str | Path | None = None, check: bool = True) -> Kit:
+    def stock(
+        cls,
+        *,
+        vision: Encoder | str | Path | None = None,
+        check: bool = True,
+        placement: Plan | None = None,
+    ) -> Kit:
         """The offline default kit.
 
         No package carries CLIP weights, so vision is off unless you pass a CLIP/SigLIP
         folder (or an encoder) as `vision`. `check=False` skips the sha256 checks.
+        `placement` (see `agentsdk.placement`) says which device and dtype each model
+        loads with; without one everything runs on the CPU.
         """
-        return cls(components=STOCK_COMPONENTS, name="stock", check=check, vision=vision)
+        return cls(
+            components=STOCK_COMPONENTS,
+            name="stock",
+            check=check,
+            vision=vision,
+            placement=placement,
+        )
 
     @property
     def components(self) -> dict[str, ComponentSpec]:
@@ -418,16 +461,21 @@ class Kit:
                 "so pass one, e.g. Kit.stock(vision='path/to/clip-or-siglip-folder')"
             )
         path = str(Path(self._vision_path).expanduser())
+        options = self._loader_options("vision")
+        key = path + (f"|{json.dumps(options, sort_keys=True)}" if options else "")
         encoder: Encoder = _shared_model(
-            ("vision", path), lambda: VisionEncoder.from_pretrained(path)
+            ("vision", key), lambda: VisionEncoder.from_pretrained(path, **options)
         )
         return encoder
+
+    def _loader_options(self, role: str) -> dict[str, Any]:
+        return self.placement.loader_options(role) if self.placement is not None else {}
 
     def _load(self, role: str) -> Any:
         spec = self._components.get(role)
         if spec is None:
             raise ModelNotFoundError(f"kit {self.name!r} has no {role} model")
-        return load_component(spec, check=self._check)
+        return load_component(spec, check=self._check, options=self._loader_options(role))
 
     def check(self, *, load: bool = True) -> list[ComponentCheck]:
         """Find, verify and (with `load`) load every component; never raises for a model."""

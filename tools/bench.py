@@ -3,6 +3,7 @@
 
     python tools/bench.py llm            # LocalModel vs bare transformers generate; GGUF load
     python tools/bench.py encoders       # speech RTF, OCR s/image, CLIP batching, cache
+    python tools/bench.py plan           # device plan vs bare accelerate infer_auto_device_map
     python tools/bench.py all --json     # everything, as JSON
 
 Results and the machine they came from go in BENCHMARKS.md.
@@ -322,6 +323,51 @@ def bench_turn(rounds: int) -> dict[str, Any]:
     }
 
 
+def bench_plan(rounds: int) -> dict[str, Any]:
+    """Plan time for Llama-3-70B + CLIP ViT-L/14 + Whisper large-v3 vs bare accelerate:
+    `infer_auto_device_map` on the same meta model with the same GPU budgets."""
+    import logging
+    import warnings
+
+    from accelerate import infer_auto_device_map
+
+    from agentsdk.placement import model_spec, plan_placement, simulate_devices
+    from agentsdk.placement.models import meta_model
+
+    logging.getLogger("accelerate.utils.modeling").setLevel(logging.ERROR)
+    warnings.simplefilter("ignore")
+    kit = [model_spec("llama-3-70b"), model_spec("clip-vit-l-14"), model_spec("whisper-large-v3")]
+    cold_s, _ = _timed(lambda: plan_placement(kit, simulate_devices("8x80GiB")))  # meta builds
+    model = meta_model(kit[0])
+    result: dict[str, Any] = {"first_plan_s_with_meta_builds": round(cold_s, 3)}
+    for machine in ("8x80GiB", "2x24GiB"):
+        devices = simulate_devices(machine)
+        plan = plan_placement(kit, devices)
+        budgets = {d.index: plan.budget(d.name) for d in devices if d.kind == "cuda"}
+        budgets.update({"cpu": plan.budget("cpu"), "disk": plan.budget("disk")})
+
+        def bare(budgets: dict[Any, int] = budgets) -> Any:
+            return infer_auto_device_map(
+                model,
+                max_memory=budgets,
+                no_split_module_classes=list(model._no_split_modules),
+                dtype="bfloat16",
+            )
+
+        def planned(devices: Any = devices) -> Any:
+            return plan_placement(kit, devices)
+
+        bare_s = statistics.median(_timed(bare)[0] for _ in range(rounds))
+        plan_s = statistics.median(_timed(planned)[0] for _ in range(rounds))
+        result[machine] = {
+            "llm_devices": "+".join(plan["llm"].devices),
+            "bare_infer_auto_device_map_s": round(bare_s, 4),
+            "plan_placement_s": round(plan_s, 4),
+            "ratio": round(plan_s / bare_s, 2),
+        }
+    return result
+
+
 def _machine() -> str:
     import torch
 
@@ -333,7 +379,7 @@ def _machine() -> str:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("suite", choices=["llm", "encoders", "loop", "hitl", "turn", "all"])
+    parser.add_argument("suite", choices=["llm", "encoders", "loop", "hitl", "turn", "plan", "all"])
     parser.add_argument("--runs", type=int, default=500, help="runs per timing (loop)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--max-tokens", type=int, default=64)
@@ -350,13 +396,15 @@ def main(argv: list[str]) -> int:
         result["hitl"] = bench_hitl(args.runs)
     if args.suite in ("turn", "all"):
         result["turn"] = bench_turn(args.rounds)
+    if args.suite in ("plan", "all"):
+        result["plan"] = bench_plan(args.rounds)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
     print(f"machine: {result['machine']}")
     if "llm" in result:
         _print_llm(result["llm"])
-    for suite in ("encoders", "loop", "hitl", "turn"):
+    for suite in ("encoders", "loop", "hitl", "turn", "plan"):
         if suite in result:
             print(f"\n{suite}\n| measure | value |\n| --- | --- |")
             for key, value in result[suite].items():

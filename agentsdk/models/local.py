@@ -22,9 +22,10 @@ from __future__ import annotations
 import json
 import queue
 import re
+import tempfile
 import threading
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -94,6 +95,41 @@ def _resolve_dtype(device: str, dtype: Any) -> Any:
     return dtype
 
 
+def _dispatch_options(
+    device_map: Mapping[str, str | int], offload_folder: str | Path | None
+) -> dict[str, Any]:
+    """transformers' `from_pretrained` arguments for an explicit device map."""
+    mapped: dict[str, str | int] = {}
+    for module, target in device_map.items():
+        name = str(target)
+        if isinstance(target, int) or name.isdigit():
+            mapped[module] = int(name)
+        elif name.startswith("cuda:"):
+            mapped[module] = int(name.split(":", 1)[1])
+        elif name in ("cpu", "disk"):
+            mapped[module] = name
+        else:
+            raise ConfigurationError(
+                f"device_map puts {module!r} on {target!r}: use 'cuda:N', 'cpu' or 'disk'"
+            )
+    options: dict[str, Any] = {"device_map": mapped}
+    if "disk" in mapped.values():
+        folder = offload_folder or tempfile.mkdtemp(prefix="agentsdk-offload-")
+        options["offload_folder"] = str(folder)
+    return options
+
+
+def _input_device(model: Any) -> Any:
+    """The device a (possibly dispatched) model takes its inputs on."""
+    weight = model.get_input_embeddings().weight
+    if weight.device.type != "meta":
+        return weight.device
+    hook = getattr(model.get_input_embeddings(), "_hf_hook", None)  # offloaded embeddings
+    execution = getattr(hook, "execution_device", None)
+    torch = _torch()
+    return torch.device(execution if execution is not None else "cpu")
+
+
 class LocalModel:
     """A transformers causal LM with its tokenizer, behind the `ChatModel` protocol."""
 
@@ -142,6 +178,8 @@ class LocalModel:
         gguf_file: str | None = None,
         device: str = "cpu",
         dtype: Any = None,
+        device_map: Mapping[str, str | int] | None = None,
+        offload_folder: str | Path | None = None,
         cache_dir: Path | None = None,
         name: str | None = None,
         constrained_tools: bool = True,
@@ -149,7 +187,12 @@ class LocalModel:
         tool_candidates: int = 1,
     ) -> LocalModel:
         """Load a local checkpoint folder, or a GGUF file (a path ending in .gguf, or a
-        folder plus `gguf_file=`). Never downloads."""
+        folder plus `gguf_file=`). Never downloads.
+
+        `device_map` (module -> "cuda:N", "cpu" or "disk", as a split `Placement` of
+        `agentsdk.placement` gives it) dispatches the model across devices with accelerate
+        instead of moving it to `device`; "disk" entries go to `offload_folder` (default:
+        a new temporary folder)."""
         started = time.perf_counter()
         path = Path(path).expanduser()
         if gguf_file is None and path.suffix == ".gguf":
@@ -167,17 +210,22 @@ class LocalModel:
                     "or a .gguf file"
                 )
             checkpoint, source = path, "checkpoint"
+        dispatch: dict[str, Any] = {}
+        if device_map:
+            dispatch = _dispatch_options(device_map, offload_folder)
+            device = next((str(d) for d in device_map.values() if str(d).startswith("cuda")), "cpu")
         torch_dtype = _resolve_dtype(device, dtype)
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         try:
             tokenizer = AutoTokenizer.from_pretrained(checkpoint, local_files_only=True)
             model = AutoModelForCausalLM.from_pretrained(
-                checkpoint, dtype=torch_dtype, local_files_only=True
+                checkpoint, dtype=torch_dtype, local_files_only=True, **dispatch
             )
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise ModelLoadError(f"could not load {checkpoint}: {exc}") from exc
-        model.to(device)  # type: ignore[arg-type]
+        if not dispatch:  # a dispatched model stays where accelerate put it
+            model.to(device)  # type: ignore[arg-type]
         model.eval()  # type: ignore[no-untyped-call]
         info = LoadInfo(checkpoint, source, time.perf_counter() - started, gguf_path)
         label = name or (Path(gguf_file).stem if gguf_file else path.name)
@@ -207,7 +255,9 @@ class LocalModel:
 
     @property
     def device(self) -> torch.device:
-        return self._model.device  # type: ignore[no-any-return]
+        """Where inputs go: the input embeddings' device (a split model's first device)."""
+        device: torch.device = _input_device(self._model)
+        return device
 
     def count_tokens(self, text: str) -> int:
         """Tokens in `text` by this model's tokenizer (no special tokens)."""
@@ -473,7 +523,7 @@ class LocalModel:
             raise ConfigurationError(
                 f"the chat template of {self._name} could not render the conversation: {exc}"
             ) from exc
-        return {k: v.to(self._model.device) for k, v in inputs.items()}
+        return {k: v.to(self.device) for k, v in inputs.items()}
 
     def _generate_kwargs(self, settings: GenerationSettings) -> dict[str, Any]:
         from transformers import GenerationConfig
