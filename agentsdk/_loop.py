@@ -43,7 +43,7 @@ from agentsdk.messages import Message, Text
 from agentsdk.models.base import ChatModel, ModelResponse
 from agentsdk.models.resolve import resolve_model
 from agentsdk.router import Router
-from agentsdk.run import Part, RunResult
+from agentsdk.run import FinishReason, Part, RunResult
 from agentsdk.state import RunState
 from agentsdk.tools import Tool, as_tool, tools_by_name
 
@@ -178,7 +178,7 @@ class _Run:
             if state.phase == "confirm":
                 await gate.apply_perception_decisions()
                 if state.pending:
-                    return await self.pause(gate)
+                    return self.pause()
                 await self.fuse()
                 state.phase = "think"
                 self.checkpoint()
@@ -188,17 +188,20 @@ class _Run:
                 response = await self.think()
                 state.messages.append(response.to_message())
                 if not response.tool_calls:
-                    reason = "length" if response.finish_reason == "length" else "stop"
-                    return await self.finish(reason)
-                state.phase, state.turn_calls, state.turn_results = "act", [], {}
-                state.turn_calls = list(response.tool_calls)
+                    length = response.finish_reason == "length"
+                    return await self.finish("length" if length else "stop")
+                state.phase, state.turn_calls, state.turn_results = (
+                    "act",
+                    list(response.tool_calls),
+                    {},
+                )
                 self.checkpoint()
             elif state.phase == "act":
                 began = time.perf_counter()
                 await gate.act()
                 self.timings["tools"] += time.perf_counter() - began
                 if state.pending:
-                    return await self.pause(gate)
+                    return self.pause()
                 state.messages += [
                     Message.tool(state.turn_results[call.id]) for call in state.turn_calls
                 ]
@@ -319,7 +322,7 @@ class _Run:
         state.usage += response.usage
         return response
 
-    async def pause(self, gate: Gate) -> RunResult:
+    def pause(self) -> RunResult:
         state = self.state
         state.finish_reason = "interrupted"
         for interruption in state.pending:
@@ -331,14 +334,14 @@ class _Run:
         self.checkpoint()
         return self.result()
 
-    async def finish(self, reason: str) -> RunResult:
+    async def finish(self, reason: FinishReason) -> RunResult:
         state = self.state
         last = state.messages[-1] if state.messages else None
         text = last.content if last is not None and last.role == "assistant" else ""
         await self.guard("output", text)  # what the model wrote, before restoring PII
         state.text = text if self.vault is None else self.vault.restore(text)
         state.phase = "finished"
-        state.finish_reason = reason  # type: ignore[assignment]
+        state.finish_reason = reason
         self.checkpoint()
         return self.result()
 
