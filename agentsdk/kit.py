@@ -329,8 +329,12 @@ def load_component(
             verify(spec, folder)
         return spec.loader(spec, folder, **options)
 
-    key = str(folder) + (f"|{json.dumps(options, sort_keys=True)}" if options else "")
-    return _shared_model((spec.role, key), load)
+    return _shared_model((spec.role, _model_key(folder, options)), load)
+
+
+def _model_key(path: str | Path, options: Mapping[str, Any]) -> str:
+    """What makes two loads the same: the weights and the options (a device plan's)."""
+    return str(path) + (f"|{json.dumps(options, sort_keys=True)}" if options else "")
 
 
 def is_loaded(role: str) -> bool:
@@ -462,9 +466,9 @@ class Kit:
             )
         path = str(Path(self._vision_path).expanduser())
         options = self._loader_options("vision")
-        key = path + (f"|{json.dumps(options, sort_keys=True)}" if options else "")
         encoder: Encoder = _shared_model(
-            ("vision", key), lambda: VisionEncoder.from_pretrained(path, **options)
+            ("vision", _model_key(path, options)),
+            lambda: VisionEncoder.from_pretrained(path, **options),
         )
         return encoder
 
