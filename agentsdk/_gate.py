@@ -1,6 +1,8 @@
 """The human gate of the loop: perception confirmations and tool-call approvals.
 
-`Gate.act()` takes the current turn's tool calls through four steps:
+`Gate.act()` takes the current turn's tool calls through four steps (a call the model
+wrote so badly that it could not be read, `ToolCall.malformed`, never gets that far: its
+result is the error, for the model to read):
 
 1. A call that was running when the process stopped (in `state.running`, no result) is
    never run again on its own: it becomes an interruption ("it may have run already").
@@ -157,6 +159,14 @@ class Gate:
         state.running = []
         for call in state.turn_calls:
             if call.id in state.turn_results or call.id in waiting:
+                continue
+            if call.malformed is not None:  # unreadable: never run, the model reads why
+                self._record(
+                    call,
+                    f"Error: this tool call could not be read: {call.malformed}. "
+                    "Call the tool again with a JSON object of arguments.",
+                    True,
+                )
                 continue
             reason = self._needs_person(call)
             if reason is not None:

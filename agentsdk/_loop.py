@@ -17,10 +17,11 @@ every step, so a paused or crashed run resumes where it stopped (`resume`).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from agentsdk._gate import Gate
 from agentsdk.approvals import Evidence, EvidenceSection, Interruption
@@ -37,13 +38,14 @@ from agentsdk.events import (
     Trace,
 )
 from agentsdk.fusion import FusedPrompt, fuse
+from agentsdk.history import trim_history
 from agentsdk.kit import Kit
 from agentsdk.media import Audio, Image
 from agentsdk.messages import Message, Text
 from agentsdk.models.base import ChatModel, ModelResponse
 from agentsdk.models.resolve import resolve_model
 from agentsdk.router import Router
-from agentsdk.run import FinishReason, Part, RunResult
+from agentsdk.run import Earlier, FinishReason, Part, RunResult
 from agentsdk.state import RunState
 from agentsdk.tools import Tool, as_tool, tools_by_name
 
@@ -54,7 +56,8 @@ if TYPE_CHECKING:
 __all__ = ["execute", "resume"]
 
 REDACTED = frozenset({"speech", "ocr"})
-"""Observation kinds whose text is redacted before a remote model reads it."""
+"""Observation kinds whose text is redacted before a remote model reads it (the user's
+own text and tool results are redacted too)."""
 
 
 async def execute(
@@ -63,8 +66,10 @@ async def execute(
     *,
     emit: Callable[[Event], None] | None,
     thread_id: str | None = None,
+    history: Earlier | None = None,
 ) -> RunResult:
-    """A new run on `parts`."""
+    """A new run on `parts`; it continues `history`, or else the conversation saved for
+    `thread_id`."""
     run_id = uuid.uuid4().hex[:12]
     state = RunState(
         run_id=run_id,
@@ -72,7 +77,48 @@ async def execute(
         parts=[_describe(p) for p in parts],
         user_text="\n".join(p.text for p in parts if isinstance(p, Text)),
     )
+    earlier = history if history is not None else _saved_conversation(agent, thread_id)
+    if earlier is not None:
+        state.history, state.vault = _conversation(earlier)
     return await _Run(agent, state, emit, parts=parts).go()
+
+
+def _saved_conversation(agent: Agent, thread_id: str | None) -> RunState | None:
+    """The thread's newest state, when the checkpointer has one; it must be finished."""
+    if thread_id is None or agent.checkpointer is None:
+        return None
+    saved = agent.checkpointer.load(thread_id)
+    if saved is not None and saved.phase != "finished":
+        waiting = len(saved.pending)
+        why = f"waits for {waiting} decision(s)" if waiting else "stopped before it finished"
+        raise ConfigurationError(
+            f"thread {thread_id!r} has a run that {why}: resume it first "
+            f"(agent.resume({thread_id!r})), or start a new thread"
+        )
+    return saved
+
+
+def _conversation(earlier: Earlier) -> tuple[list[Message], dict[str, Any]]:
+    """The messages and PII vault of a conversation to continue."""
+    if isinstance(earlier, RunResult):
+        if earlier.state is None:  # a result without its state: its messages only
+            return list(earlier.messages), {}
+        earlier = earlier.state
+    if isinstance(earlier, RunState):
+        if earlier.phase != "finished":
+            raise ConfigurationError(
+                "cannot continue a run that has not finished: resume it first "
+                f"(run {earlier.run_id}, {len(earlier.pending)} decision(s) waiting)"
+            )
+        return list(earlier.messages), dict(earlier.vault)
+    messages = list(earlier)
+    for message in messages:
+        if not isinstance(message, Message):
+            raise ConfigurationError(
+                f"history must be a RunResult, a RunState or Message objects, not "
+                f"{type(message).__name__} (as_messages() reads dicts and strings)"
+            )
+    return messages, {}
 
 
 async def resume(
@@ -121,16 +167,40 @@ class _Run:
             from agentsdk.safety import PIIVault
 
             self.vault = PIIVault.from_dict(state.vault) if state.vault else PIIVault()
+        self._check_perception()
         if self.parts is not None:
             self._check_parts(self.parts)
+            if agent.perception != "encoders":
+                side = agent.image_max_side
+                state.media = [
+                    p.resized(side) if isinstance(p, Image) else p
+                    for p in self.parts
+                    if isinstance(p, Image | Audio)
+                ]
 
     @property
     def redacting(self) -> bool:
         """Transcripts, OCR text and tool results are redacted before the model reads them."""
         mode = self.agent.redact_pii
-        return mode == "always" or (mode == "remote" and bool(getattr(self.model, "remote", False)))
+        return mode == "always" or (mode == "remote" and self.model.remote)
+
+    def _check_perception(self) -> None:
+        agent = self.agent
+        if agent.perception != "encoders" and self.model.remote and not agent.remote_media:
+            raise ConfigurationError(
+                f"perception={agent.perception!r} would send images and audio to the remote "
+                f"model {self.model.name!r}, and pixels and sound cannot be redacted: pass "
+                "Agent(remote_media=True) to allow it, or use perception='encoders'"
+            )
+
+    @property
+    def encoding(self) -> bool:
+        """Encoders turn media into observations (perception "encoders" or "both")."""
+        return self.agent.perception != "native"
 
     def _check_parts(self, parts: Sequence[Part]) -> None:
+        if not self.encoding:
+            return
         for part in parts:
             if isinstance(part, Image) and not self.router.image:
                 raise ConfigurationError(
@@ -171,7 +241,8 @@ class _Run:
             )
         )
         if self.parts is not None:
-            await self.perceive(self.parts)
+            if self.encoding:
+                await self.perceive(self.parts)
             self.checkpoint()
         gate = Gate(self)
         while True:
@@ -243,19 +314,26 @@ class _Run:
     async def fuse(self) -> None:
         began = time.perf_counter()
         state = self.state
-        observations = state.observations
+        observations, user_text = state.observations, state.user_text
         if self.vault is not None:  # the model reads placeholders; tools get real values
             vault = self.vault
             observations = [
                 vault.redact_observation(o) if o.kind in REDACTED else o for o in observations
             ]
-        count = getattr(self.model, "count_tokens", None)
+            user_text = vault.redact(user_text)
         prompt = fuse(
-            state.user_text,
+            user_text,
             observations,
             budget=self.agent.limits.prompt_tokens,
-            count_tokens=count,
+            count_tokens=self.model.count_tokens,
         )
+        earlier = trim_history(
+            state.history,
+            budget=self.agent.limits.history_tokens,
+            count_tokens=self.model.count_tokens,
+        )
+        if earlier.note is not None:
+            prompt = dataclasses.replace(prompt, dropped=(*prompt.dropped, earlier.note))
         self.timings["fuse"] = time.perf_counter() - began
         self.emit(
             PromptBuilt(
@@ -267,7 +345,11 @@ class _Run:
             )
         )
         state.prompt = prompt
-        state.messages = [Message.system(self.agent.instructions), Message.user(prompt.text)]
+        state.messages = [
+            Message.system(self.agent.instructions),
+            *earlier.messages,
+            Message.user(prompt.text, media=state.media),
+        ]
         await self.guard("input", prompt.text)
 
     async def guard(self, stage: Literal["input", "output"], text: str) -> None:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from agentsdk.checkpoints import CheckpointStore
     from agentsdk.events import Event
     from agentsdk.router import Router
-    from agentsdk.run import Inputs, RunResult
+    from agentsdk.run import Earlier, Inputs, RunResult
     from agentsdk.safety import Guardrail
     from agentsdk.state import RunState
     from agentsdk.tools import Approval
@@ -39,6 +39,9 @@ class Limits:
     """Budget of the fused user message, in the model's tokens."""
     tool_timeout: float = 60.0
     """Seconds a tool may run when it sets no timeout of its own."""
+    history_tokens: int = 1536
+    """Budget of the earlier turns of a conversation; the oldest whole turns beyond it
+    are dropped (0: every run starts afresh)."""
 
     def __post_init__(self) -> None:
         if self.max_steps < 1:
@@ -47,6 +50,8 @@ class Limits:
             raise ConfigurationError("prompt_tokens must be at least 64")
         if self.tool_timeout <= 0:
             raise ConfigurationError("tool_timeout must be positive")
+        if self.history_tokens < 0:
+            raise ConfigurationError("history_tokens must be >= 0")
 
 
 @dataclass(kw_only=True)
@@ -85,6 +90,16 @@ class Agent:
     """Redact emails, phones, cards and IBANs in transcripts, OCR text and tool results
     before the model reads them: for remote models (default), always, or never. Tools
     still receive the real values."""
+    perception: Literal["encoders", "native", "both"] = "encoders"
+    """How images and audio reach the model: "encoders" turn them into fenced text
+    observations (any model); "native" sends the media themselves, as `image_url` and
+    `input_audio` parts, to a model that reads them; "both" sends the observations and
+    the media."""
+    remote_media: bool = False
+    """Let native media go to a remote model. Pixels and sound cannot be redacted, so
+    without this a remote model with native perception is refused."""
+    image_max_side: int = 1536
+    """Native images are scaled down (aspect kept) so their longer side fits this."""
     guardrails: Sequence[Guardrail] = ()
     """Input guardrails check the fused prompt, output guardrails the answer; a tripwire
     raises `GuardrailTripped` (the state is saved first)."""
@@ -97,6 +112,12 @@ class Agent:
                 )
             if math.isnan(threshold):
                 raise ConfigurationError(f"escalation threshold for {name!r} is NaN")
+        if self.perception not in ("encoders", "native", "both"):
+            raise ConfigurationError(
+                f"perception must be 'encoders', 'native' or 'both', not {self.perception!r}"
+            )
+        if self.image_max_side < 32:
+            raise ConfigurationError("image_max_side must be at least 32 pixels")
         if self.redact_pii not in ("remote", "always", "never"):
             raise ConfigurationError(
                 f"redact_pii must be 'remote', 'always' or 'never', not {self.redact_pii!r}"
@@ -117,18 +138,33 @@ class Agent:
                     f"approval for {name!r} must be 'never', 'always' or a predicate"
                 )
 
-    def run(self, inputs: Inputs, *, thread_id: str | None = None) -> RunResult:
+    def run(
+        self,
+        inputs: Inputs,
+        *,
+        thread_id: str | None = None,
+        history: Earlier | None = None,
+    ) -> RunResult:
         """Run to the end, or until a person must decide (blocking). With a checkpointer,
-        the state is saved under `thread_id` (default: the run id) after every step."""
+        the state is saved under `thread_id` (default: the run id) after every step, and
+        a `thread_id` that already holds a finished run continues its conversation.
+        Without a store, `history=result` (or its messages) continues a conversation.
+        Earlier turns are kept within `limits.history_tokens` (oldest dropped first)."""
         from agentsdk.run import run_sync
 
-        return run_sync(self, inputs, thread_id=thread_id)
+        return run_sync(self, inputs, thread_id=thread_id, history=history)
 
-    async def arun(self, inputs: Inputs, *, thread_id: str | None = None) -> RunResult:
+    async def arun(
+        self,
+        inputs: Inputs,
+        *,
+        thread_id: str | None = None,
+        history: Earlier | None = None,
+    ) -> RunResult:
         """Run to the end, or until a person must decide."""
         from agentsdk.run import run
 
-        return await run(self, inputs, thread_id=thread_id)
+        return await run(self, inputs, thread_id=thread_id, history=history)
 
     def resume(self, state: RunState | str) -> RunResult:
         """Go on with a paused run: a `RunState` (decisions recorded on it) or a thread id
@@ -143,14 +179,26 @@ class Agent:
 
         return await resume(self, state)
 
-    def stream(self, inputs: Inputs, *, thread_id: str | None = None) -> AsyncIterator[Event]:
+    def stream(
+        self,
+        inputs: Inputs,
+        *,
+        thread_id: str | None = None,
+        history: Earlier | None = None,
+    ) -> AsyncIterator[Event]:
         """Events as they happen; the last is `RunFinished` with the result."""
         from agentsdk.run import stream
 
-        return stream(self, inputs, thread_id=thread_id)
+        return stream(self, inputs, thread_id=thread_id, history=history)
 
-    def stream_sync(self, inputs: Inputs, *, thread_id: str | None = None) -> Iterator[Event]:
+    def stream_sync(
+        self,
+        inputs: Inputs,
+        *,
+        thread_id: str | None = None,
+        history: Earlier | None = None,
+    ) -> Iterator[Event]:
         """`stream` for code without an event loop."""
         from agentsdk.run import stream_sync
 
-        return stream_sync(self, inputs, thread_id=thread_id)
+        return stream_sync(self, inputs, thread_id=thread_id, history=history)

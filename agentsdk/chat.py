@@ -5,10 +5,15 @@ Each line is one turn. `/image PATH` and `/audio PATH` attach media to the next 
 transcript) are put to the person at the console (`ConsoleApprover`): approve, edit,
 reject, respond, confirm, correct - or pause, which leaves the run saved in the
 checkpoint store, to resume later with `agentsdk chat --db FILE --resume THREAD`.
+
+The chat remembers: every turn continues the same conversation (a thread in the
+checkpoint store when there is one, else the previous result), within the agent's
+history budget; `--resume THREAD` picks the conversation up where it stopped.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,8 +48,11 @@ def chat(
     resume: str | None = None,
 ) -> int:
     """Run the conversation until /quit or end of input; returns an exit status."""
+    thread = resume or (f"chat-{uuid.uuid4().hex[:12]}" if agent.checkpointer else None)
+    last: RunResult | None = None
     if resume is not None:
-        _show(agent.resume(resume), say)
+        last = agent.resume(resume)
+        _show(last, say)
     say(HELP)
     attached: list[Part] = []
     while True:
@@ -67,9 +75,16 @@ def chat(
             if command.startswith("/"):
                 say(HELP)
                 continue
-            result = agent.run([line, *attached])
+            if last is not None and last.paused:
+                say("(the last run still waits for a decision: /quit, then --resume it)")
+                continue
+            if thread is not None:
+                result = agent.run([line, *attached], thread_id=thread)
+            else:
+                result = agent.run([line, *attached], history=last)
         except AgentSDKError as exc:  # a bad file or a refused run: say so, keep going
             say(f"error: {exc}")
             continue
         attached = []
+        last = result
         _show(result, say)

@@ -18,6 +18,8 @@ AgentSDKError
 │   ├── ModelLoadError            weights found and intact, but loading failed
 │   ├── UnsupportedModelError     a model name we cannot resolve (yet); also ConfigurationError
 │   └── GenerationError           the model failed while generating
+│       └── RemoteModelError      a model server refused or failed a request (names the URL)
+│           └── ModelUnreachableError  the server could not be reached or timed out
 ├── GuardrailTripped              a guardrail's verdict stopped the run; carries the verdicts
 └── ToolArgumentsError            a tool call's arguments do not fit the tool (also ValueError)
 ```
@@ -49,6 +51,8 @@ __all__ = [
     "ModelError",
     "ModelLoadError",
     "ModelNotFoundError",
+    "ModelUnreachableError",
+    "RemoteModelError",
     "SilentAudioError",
     "ToolArgumentsError",
     "UnsupportedMediaError",
@@ -123,6 +127,24 @@ class UnsupportedModelError(ModelError, ConfigurationError):
 
 class GenerationError(ModelError):
     """The model failed while generating."""
+
+
+class RemoteModelError(GenerationError):
+    """A model server answered a request with an error, or with something unreadable.
+
+    `url` is the server's base URL, `status` the HTTP status when there was one. The
+    message never holds the API key.
+    """
+
+    def __init__(self, message: str, *, url: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+
+class ModelUnreachableError(RemoteModelError):
+    """The model server could not be reached (refused, unknown host, timed out), after
+    the client's retries."""
 
 
 class GuardrailTripped(AgentSDKError):

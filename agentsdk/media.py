@@ -13,9 +13,11 @@ native rate, and resampled with soxr to whatever rate a consumer asks for.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +40,7 @@ from agentsdk.errors import (
     UnsupportedMediaError,
 )
 
-__all__ = ["Audio", "Image", "MediaLimits"]
+__all__ = ["Audio", "Image", "MediaLimits", "media_from_dict", "media_to_dict"]
 
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview
 
@@ -168,6 +170,27 @@ class Image:
     def to_array(self) -> npt.NDArray[np.uint8]:
         """H x W x 3 uint8 RGB pixels."""
         return np.asarray(self._pil, dtype=np.uint8)
+
+    def resized(self, max_side: int) -> Image:
+        """This image, or a copy whose longer side is `max_side` pixels (aspect kept,
+        Lanczos), validated like any new `Image`."""
+        if max_side < 1:
+            raise ConfigurationError("max_side must be at least 1")
+        if max(self.size) <= max_side:
+            return self
+        picture = self._pil.copy()
+        picture.thumbnail((max_side, max_side), PIL.Image.Resampling.LANCZOS)
+        return Image(picture, name=self.name)
+
+    def encoded(self) -> tuple[bytes, str]:
+        """The pixels as a file and its MIME type: JPEG (quality 90) when the source was
+        a JPEG, lossless PNG otherwise (text in screenshots and scans stays sharp)."""
+        buffer = io.BytesIO()
+        if self.format == "JPEG":
+            self._pil.save(buffer, format="JPEG", quality=90)
+            return buffer.getvalue(), "image/jpeg"
+        self._pil.save(buffer, format="PNG", optimize=False)
+        return buffer.getvalue(), "image/png"
 
     def __repr__(self) -> str:
         width, height = self.size
@@ -328,9 +351,45 @@ class Audio:
             self._resampled[sample_rate] = cached
         return cached
 
+    def wav_bytes(self, sample_rate: int | None = None) -> bytes:
+        """The samples as a 16-bit mono WAV file, at `sample_rate` (default: the source's)."""
+        rate = sample_rate or self.sample_rate
+        buffer = io.BytesIO()
+        soundfile.write(buffer, self.resampled(rate), rate, format="WAV", subtype="PCM_16")
+        return buffer.getvalue()
+
     def __repr__(self) -> str:
         label = self.name or self.sha256[:12]
         return f"Audio({label!r}, {self.duration:.2f}s, {self.sample_rate} Hz)"
+
+
+def media_to_dict(item: Image | Audio) -> dict[str, Any]:
+    """An image or a clip as JSON-ready data (the encoded file in base64), for saved states."""
+    if isinstance(item, Image):
+        data, mime = item.encoded()
+        kind = "image"
+    else:
+        data, mime, kind = item.wav_bytes(), "audio/wav", "audio"
+    return {
+        "kind": kind,
+        "name": item.name,
+        "mime": mime,
+        "data": base64.b64encode(data).decode("ascii"),
+    }
+
+
+def media_from_dict(data: Mapping[str, Any]) -> Image | Audio:
+    """The inverse of `media_to_dict`; the bytes are validated like any new input."""
+    kind = data.get("kind")
+    try:
+        raw = base64.b64decode(str(data["data"]), validate=True)
+    except (KeyError, ValueError) as exc:
+        raise ConfigurationError(f"saved {kind} media is not valid base64 data") from exc
+    if kind == "image":
+        return Image(raw, name=data.get("name"))
+    if kind == "audio":
+        return Audio(raw, name=data.get("name"))
+    raise ConfigurationError(f"unknown saved media kind {kind!r}; expected 'image' or 'audio'")
 
 
 def _pcm_to_float(array: npt.NDArray[Any]) -> npt.NDArray[np.float32]:

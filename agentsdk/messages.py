@@ -2,8 +2,9 @@
 
 A `Message` is what a chat model reads and writes: a role, text content, and for the
 assistant the tool calls it made, for a tool the id of the call it answers. Media parts
-(`Image`, `Audio`) live in `agentsdk.media`; the agent turns them into text observations
-before any model sees them.
+(`Image`, `Audio`) live in `agentsdk.media`; the agent turns them into text observations,
+and with native perception also attaches them to the user message (`Message.media`) for
+models that read pixels and sound.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from agentsdk.errors import ConfigurationError
+from agentsdk.media import Audio, Image, media_from_dict, media_to_dict
 
 __all__ = ["Message", "Role", "Text", "ToolCall", "ToolResult", "as_messages"]
 
@@ -43,14 +45,20 @@ class ToolCall:
     """Arguments by parameter name, already parsed from JSON."""
     id: str = field(default_factory=_new_call_id)
     """Unique id; the tool's result refers to it (and idempotency relies on it)."""
+    malformed: str | None = None
+    """Why the model's call could not be read (arguments that are not a JSON object, no
+    tool name). Such a call never runs; the model reads this as the tool's error."""
 
     def to_dict(self) -> dict[str, Any]:
         """The OpenAI chat format, as chat templates expect it."""
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "type": "function",
             "function": {"name": self.name, "arguments": dict(self.arguments)},
         }
+        if self.malformed is not None:
+            data["malformed"] = self.malformed
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ToolCall:
@@ -64,10 +72,12 @@ class ToolCall:
                 raise ConfigurationError(f"tool call arguments are not JSON: {exc}") from exc
         if not isinstance(arguments, Mapping):
             raise ConfigurationError("tool call arguments must be a JSON object")
+        malformed = data.get("malformed")
         return cls(
             name=str(function["name"]),
             arguments=dict(arguments),
             id=str(data.get("id") or _new_call_id()),
+            malformed=None if malformed is None else str(malformed),
         )
 
 
@@ -91,6 +101,8 @@ class Message:
     """Calls the assistant made in this message."""
     tool_call_id: str | None = None
     """For role "tool": the id of the call this message answers."""
+    media: tuple[Image | Audio, ...] = ()
+    """Images and audio sent with a user message to a model that reads them natively."""
 
     def __post_init__(self) -> None:
         if self.role not in _ROLES:
@@ -103,14 +115,21 @@ class Message:
             )
         if self.role == "tool" and not self.tool_call_id:
             raise ConfigurationError("a tool message needs the tool_call_id it answers")
+        if self.media and self.role != "user":
+            raise ConfigurationError("only user messages carry media")
+        for item in self.media:
+            if not isinstance(item, Image | Audio):
+                raise ConfigurationError(
+                    f"message media must be Image or Audio, not {type(item).__name__}"
+                )
 
     @classmethod
     def system(cls, content: str) -> Message:
         return cls("system", content)
 
     @classmethod
-    def user(cls, content: str) -> Message:
-        return cls("user", content)
+    def user(cls, content: str, media: Iterable[Image | Audio] = ()) -> Message:
+        return cls("user", content, media=tuple(media))
 
     @classmethod
     def assistant(cls, content: str = "", tool_calls: Iterable[ToolCall] = ()) -> Message:
@@ -127,6 +146,8 @@ class Message:
             data["tool_calls"] = [call.to_dict() for call in self.tool_calls]
         if self.tool_call_id is not None:
             data["tool_call_id"] = self.tool_call_id
+        if self.media:  # not part of the chat format: kept so saved states hold it
+            data["media"] = [media_to_dict(item) for item in self.media]
         return data
 
     @classmethod
@@ -141,6 +162,7 @@ class Message:
             content=data.get("content") or "",
             tool_calls=tuple(ToolCall.from_dict(c) for c in data.get("tool_calls") or ()),
             tool_call_id=data.get("tool_call_id"),
+            media=tuple(media_from_dict(item) for item in data.get("media") or ()),
         )
 
 

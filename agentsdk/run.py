@@ -12,7 +12,7 @@ import queue
 import threading
 from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 from agentsdk.encoders.base import Observation
 from agentsdk.errors import ConfigurationError
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from agentsdk.state import RunState
 
 __all__ = [
+    "Earlier",
     "Inputs",
     "RunResult",
     "as_parts",
@@ -41,6 +42,9 @@ __all__ = [
 
 Part = Text | Image | Audio
 Inputs = str | Part | Sequence[str | Part]
+Earlier = Union["RunResult", "RunState", Sequence[Message]]
+"""A conversation to continue: a finished run's result or state (which carry its PII
+vault), or plain messages."""
 FinishReason = Literal["stop", "length", "max_steps", "interrupted"]
 """Why the run stopped; "interrupted": it is paused until a person decides."""
 
@@ -102,11 +106,18 @@ def as_parts(inputs: Inputs) -> list[Part]:
     return parts
 
 
-async def run(agent: Agent, inputs: Inputs, *, thread_id: str | None = None) -> RunResult:
-    """Run `agent` on `inputs` to the end, or until a person must decide."""
+async def run(
+    agent: Agent,
+    inputs: Inputs,
+    *,
+    thread_id: str | None = None,
+    history: Earlier | None = None,
+) -> RunResult:
+    """Run `agent` on `inputs` to the end, or until a person must decide. A `thread_id`
+    the checkpointer knows continues that conversation; `history` continues this one."""
     from agentsdk._loop import execute
 
-    return await execute(agent, as_parts(inputs), emit=None, thread_id=thread_id)
+    return await execute(agent, as_parts(inputs), emit=None, thread_id=thread_id, history=history)
 
 
 def _state_of(agent: Agent, state: RunState | str) -> RunState:
@@ -154,9 +165,15 @@ def _blocking(work: Coroutine[Any, Any, RunResult], name: str) -> RunResult:
     )
 
 
-def run_sync(agent: Agent, inputs: Inputs, *, thread_id: str | None = None) -> RunResult:
+def run_sync(
+    agent: Agent,
+    inputs: Inputs,
+    *,
+    thread_id: str | None = None,
+    history: Earlier | None = None,
+) -> RunResult:
     """`run` for code without an event loop."""
-    return _blocking(run(agent, inputs, thread_id=thread_id), "run")
+    return _blocking(run(agent, inputs, thread_id=thread_id, history=history), "run")
 
 
 def resume_sync(agent: Agent, state: RunState | str) -> RunResult:
@@ -165,7 +182,11 @@ def resume_sync(agent: Agent, state: RunState | str) -> RunResult:
 
 
 async def stream(
-    agent: Agent, inputs: Inputs, *, thread_id: str | None = None
+    agent: Agent,
+    inputs: Inputs,
+    *,
+    thread_id: str | None = None,
+    history: Earlier | None = None,
 ) -> AsyncIterator[Event]:
     """Events as they happen; the last one is `RunFinished`."""
     from agentsdk._loop import execute
@@ -179,7 +200,7 @@ async def stream(
 
     async def produce() -> None:
         try:
-            await execute(agent, parts, emit=emit, thread_id=thread_id)
+            await execute(agent, parts, emit=emit, thread_id=thread_id, history=history)
         except BaseException as exc:  # handed to the consumer
             loop.call_soon_threadsafe(events.put_nowait, exc)
         finally:
@@ -197,14 +218,20 @@ async def stream(
         await asyncio.gather(task, return_exceptions=True)
 
 
-def stream_sync(agent: Agent, inputs: Inputs, *, thread_id: str | None = None) -> Iterator[Event]:
+def stream_sync(
+    agent: Agent,
+    inputs: Inputs,
+    *,
+    thread_id: str | None = None,
+    history: Earlier | None = None,
+) -> Iterator[Event]:
     """`stream` for code without an event loop: the run goes on in a background thread."""
     parts = as_parts(inputs)
     events: queue.Queue[Event | BaseException | None] = queue.Queue()
 
     async def consume() -> None:
         try:
-            async for event in stream(agent, parts, thread_id=thread_id):
+            async for event in stream(agent, parts, thread_id=thread_id, history=history):
                 events.put(event)
         except BaseException as exc:
             events.put(exc)

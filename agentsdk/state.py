@@ -27,6 +27,7 @@ from agentsdk.audit import AuditEntry
 from agentsdk.encoders.base import Observation
 from agentsdk.errors import ConfigurationError
 from agentsdk.fusion import FusedPrompt
+from agentsdk.media import Audio, Image, media_from_dict, media_to_dict
 from agentsdk.messages import Message, ToolCall, ToolResult
 from agentsdk.models.base import Usage
 from agentsdk.run import FinishReason
@@ -49,6 +50,10 @@ class RunState:
     parts: list[str] = field(default_factory=list)
     """A description of each input part ("text", "image receipt.png")."""
     user_text: str = ""
+    history: list[Message] = field(default_factory=list)
+    """Earlier turns of the thread, before the budget trims them (see `agentsdk.history`)."""
+    media: list[Image | Audio] = field(default_factory=list)
+    """Images and audio sent natively with the user message (`Agent(perception=...)`)."""
     observations: list[Observation] = field(default_factory=list)
     """What the encoders perceived, corrections applied; never re-encoded on resume."""
     perception_failures: list[tuple[int, str, str]] = field(default_factory=list)
@@ -152,6 +157,8 @@ class RunState:
             "phase": self.phase,
             "parts": list(self.parts),
             "user_text": self.user_text,
+            "history": [m.to_dict() for m in self.history],
+            "media": [media_to_dict(item) for item in self.media],
             "observations": [o.to_dict() for o in self.observations],
             "perception_failures": [list(f) for f in self.perception_failures],
             "prompt": None if self.prompt is None else self.prompt.to_dict(),
@@ -195,6 +202,8 @@ class RunState:
                 phase=data["phase"],
                 parts=list(data.get("parts") or ()),
                 user_text=data.get("user_text", ""),
+                history=[Message.from_dict(m) for m in data.get("history") or ()],
+                media=[media_from_dict(m) for m in data.get("media") or ()],
                 observations=[Observation.from_dict(o) for o in data.get("observations") or ()],
                 perception_failures=[
                     (int(f[0]), str(f[1]), str(f[2])) for f in data.get("perception_failures") or ()

@@ -9,8 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from agentsdk import Agent, ConsoleApprover, ScriptedModel, SQLiteCheckpointStore, ToolCall, tool
+from agentsdk import (
+    Agent,
+    ConsoleApprover,
+    FunctionModel,
+    Message,
+    ScriptedModel,
+    SQLiteCheckpointStore,
+    ToolCall,
+    tool,
+)
 from agentsdk.chat import chat
+from agentsdk.models.testing import ModelCall
 from agentsdk.router import Router
 from tests.fakes import FixedEncoder
 
@@ -86,6 +96,43 @@ def test_attachments_go_with_the_next_message(tmp_path: Path) -> None:
     chat(Agent(model=model, router=Router(image=[ocr])), ask=approver._ask, say=said.append)
     assert ocr.calls == 1 and "(attached note.png)" in said
     assert "hello" in model.calls[0].messages[1].content
+
+
+def _remembers(messages: list[Message], call: ModelCall) -> str:
+    users = [m.content for m in messages if m.role == "user"]
+    return f"{len(users)} messages from you; the first: {users[0]}"
+
+
+def test_the_chat_remembers_earlier_turns() -> None:
+    _, approver, said = _console("My name is Ana.", "What is my name?")
+    chat(
+        Agent(model=FunctionModel(_remembers), router=Router()), ask=approver._ask, say=said.append
+    )
+    assert "agent> 2 messages from you; the first: My name is Ana." in said
+
+
+def test_the_chat_remembers_across_resume(tmp_path: Path) -> None:
+    paid.clear()
+    store = SQLiteCheckpointStore(tmp_path / "chat.db")
+    _, first, said = _console("My name is Ana.", "pay 3", "p")
+    script = ScriptedModel(["Hello Ana.", ToolCall("pay", {"amount": 3})])
+    chat(
+        Agent(model=script, tools=[pay], approver=first, checkpointer=store),
+        ask=first._ask,
+        say=said.append,
+    )
+    [thread] = store.threads()
+    _, second, later = _console("a", "What is my name?")
+    model = FunctionModel(
+        lambda messages, call: (
+            "Paid." if messages[-1].role == "tool" else _remembers(messages, call)
+        )
+    )
+    agent = Agent(model=model, tools=[pay], approver=second, checkpointer=store)
+    chat(agent, ask=second._ask, say=later.append, resume=thread)
+    assert paid == [3] and "agent> Paid." in later
+    assert "agent> 3 messages from you; the first: My name is Ana." in later
+    assert store.threads() == [thread]
 
 
 @pytest.mark.stock

@@ -5,12 +5,20 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from agentsdk import ConfigurationError, Image, ScriptedModel, ToolCall
+from agentsdk import (
+    ConfigurationError,
+    Image,
+    RunState,
+    ScriptedModel,
+    SQLiteCheckpointStore,
+    ToolCall,
+)
 from agentsdk.agent import Agent, Limits
 from agentsdk.encoders import ImageFactsEncoder
 from agentsdk.events import (
@@ -186,9 +194,7 @@ def test_usage_adds_up_over_turns() -> None:
 
 
 def _remote(function: Any) -> FunctionModel:
-    model = FunctionModel(function)
-    model.remote = True  # type: ignore[attr-defined]  # as a client of a remote server says
-    return model
+    return FunctionModel(function, remote=True)  # as a client of a remote server says
 
 
 def test_a_remote_model_reads_placeholders_and_tools_get_real_values() -> None:
@@ -272,3 +278,180 @@ def test_guardrails_return_verdicts_and_the_runner_raises() -> None:
     assert calm.run("hello").text == "fine"
     with pytest.raises(ConfigurationError, match="Guardrail objects"):
         Agent(guardrails=[lambda text, context: None])  # type: ignore[list-item]
+
+
+def test_the_users_own_text_is_redacted_for_a_remote_model() -> None:
+    model = _remote(lambda messages, call: "Noted <PHONE_1>.")
+    result = Agent(model=model, router=Router()).run("Call me on +44 20 7946 0958 please")
+    sent = model.calls[0].messages[1].content
+    assert "+44 20 7946 0958" not in sent and "<PHONE_1>" in sent
+    assert result.text == "Noted +44 20 7946 0958."
+
+
+# -- conversations: history and threads -------------------------------------------------
+
+
+def _echo_memory(messages: list[Message], call: ModelCall) -> str:
+    """Says what the user said first in the conversation it reads."""
+    users = [m.content for m in messages if m.role == "user"]
+    return f"turn {len(users)}; first you said: {users[0]}"
+
+
+def test_a_result_continues_as_history() -> None:
+    model = FunctionModel(_echo_memory)
+    agent = Agent(model=model, router=Router())
+    first = agent.run("My name is Ana.")
+    second = agent.run("What is my name?", history=first)
+    assert second.text == "turn 2; first you said: My name is Ana."
+    roles = [m.role for m in model.calls[1].messages]
+    assert roles == ["system", "user", "assistant", "user"]
+    third = agent.run("And now?", history=second.messages)
+    assert third.text.startswith("turn 3;")
+    assert [m.role for m in third.messages].count("system") == 1
+
+
+def test_a_thread_continues_from_the_checkpoint_store(tmp_path: Path) -> None:
+    store = SQLiteCheckpointStore(tmp_path / "threads.db")
+    call = ToolCall("add", {"a": 2, "b": 3}, "c1")
+    first_agent = Agent(model=ScriptedModel([call, "5."]), tools=[add], checkpointer=store)
+    first_agent.run("What is 2 + 3?", thread_id="t1")
+    model = FunctionModel(_echo_memory)
+    later = Agent(model=model, tools=[add], checkpointer=store)  # as in another process
+    result = later.run("And my first question?", thread_id="t1")
+    assert result.text == "turn 2; first you said: What is 2 + 3?"
+    seen = model.calls[0].messages
+    assert [m.role for m in seen] == ["system", "user", "assistant", "tool", "assistant", "user"]
+    assert result.tool_calls == ()  # the result lists this run's calls only
+    assert store.load("t1") is not None and store.load("t1").run_id == result.run_id  # type: ignore[union-attr]
+    fresh = later.run("Hello?", thread_id="t2")
+    assert fresh.text == "turn 1; first you said: Hello?"
+
+
+def test_a_thread_waiting_for_a_person_must_be_resumed_first(tmp_path: Path) -> None:
+    @tool(approval="always")
+    def pay(amount: float) -> str:
+        """Pay.
+
+        Args:
+            amount: How much.
+        """
+        return "paid"
+
+    store = SQLiteCheckpointStore(tmp_path / "threads.db")
+    model = ScriptedModel([ToolCall("pay", {"amount": 3})])
+    agent = Agent(model=model, tools=[pay], checkpointer=store)
+    paused = agent.run("pay 3", thread_id="t")
+    with pytest.raises(ConfigurationError, match=r"waits for 1 decision.*resume it first"):
+        agent.run("hello", thread_id="t")
+    with pytest.raises(ConfigurationError, match="has not finished"):
+        agent.run("hello", history=paused)
+
+
+def test_old_turns_leave_within_the_history_budget() -> None:
+    model = FunctionModel(_echo_memory)
+    agent = Agent(model=model, router=Router(), limits=Limits(history_tokens=30))
+    result = agent.run("first question here")
+    for n in range(5):
+        result = agent.run(f"question number {n}", history=result)
+    assert not result.text.endswith("first question here")  # the oldest turns left
+    kept = model.calls[-1].messages
+    assert sum(model.count_tokens(m.content) + 4 for m in kept[1:-1]) <= 30
+    assert kept[1].role == "user"  # whole turns only
+    assert any("oldest turn" in note for note in result.prompt.dropped)
+    built = result.trace.of_type(PromptBuilt)[0]
+    assert any("oldest turn" in note for note in built.dropped)  # type: ignore[attr-defined]
+    none = Agent(model=model, router=Router(), limits=Limits(history_tokens=0))
+    assert none.run("hi", history=result).text == "turn 1; first you said: hi"
+
+
+def test_placeholders_of_earlier_turns_still_reach_tools_as_real_values() -> None:
+    received: list[str] = []
+
+    @tool
+    def send_mail(to: str) -> str:
+        """Send an email.
+
+        Args:
+            to: The address.
+        """
+        received.append(to)
+        return "sent"
+
+    def reply(messages: list[Message], call: ModelCall) -> ToolCall | str:
+        if messages[-1].role == "user" and "mail me" in messages[-1].content:
+            return ToolCall("send_mail", {"to": "<EMAIL_1>"})
+        return "ok"
+
+    model = _remote(reply)
+    agent = Agent(model=model, tools=[send_mail], router=Router())
+    first = agent.run("I am ana@example.com")
+    agent.run("now mail me", history=first)
+    assert received == ["ana@example.com"]
+    assert all("ana@example.com" not in m.content for c in model.calls for m in c.messages)
+
+
+def test_history_must_be_messages() -> None:
+    agent = Agent(model=ScriptedModel(["x"]), router=Router())
+    with pytest.raises(ConfigurationError, match="history must be"):
+        agent.run("hi", history=[{"role": "user", "content": "x"}])  # type: ignore[list-item]
+
+
+# -- native perception: the media themselves go to the model ------------------------------
+
+
+def _big_picture() -> Image:
+    return Image(np.full((600, 900, 3), 200, dtype=np.uint8), name="big.png")
+
+
+def test_native_perception_sends_the_media_instead_of_observations() -> None:
+    ocr = FixedEncoder("ocr", "image", "TOTAL 9.99", 0.9)
+    model = ScriptedModel(["It is grey."])
+    agent = Agent(model=model, router=Router(image=[ocr]), perception="native", image_max_side=300)
+    result = agent.run(["What is this?", _big_picture()])
+    assert ocr.calls == 0 and result.observations == ()
+    sent = model.calls[0].messages[-1]
+    assert sent.content == "What is this?"
+    [picture] = sent.media
+    assert isinstance(picture, Image) and picture.size == (300, 200)
+
+
+def test_both_sends_observations_and_media() -> None:
+    ocr = FixedEncoder("ocr", "image", "TOTAL 9.99", 0.9)
+    model = ScriptedModel(["9.99"])
+    result = Agent(model=model, router=Router(image=[ocr]), perception="both").run(
+        ["Total?", _big_picture()]
+    )
+    sent = model.calls[0].messages[-1]
+    assert "TOTAL 9.99" in sent.content and len(sent.media) == 1
+    assert sent.media[0].size == (900, 600)  # under the default limit: as it was
+    assert len(result.observations) == 1
+
+
+def test_native_media_go_to_a_remote_model_only_when_allowed() -> None:
+    model = ScriptedModel(["grey"], remote=True)
+    with pytest.raises(ConfigurationError, match="remote_media=True"):
+        Agent(model=model, router=Router(), perception="native").run(["?", _big_picture()])
+    assert model.calls == []
+    allowed = Agent(model=model, router=Router(), perception="native", remote_media=True)
+    assert allowed.run(["?", _big_picture()]).text == "grey"
+
+
+def test_native_media_survive_a_pause_as_json() -> None:
+    @tool(approval="always")
+    def archive(name: str) -> str:
+        """Archive a picture.
+
+        Args:
+            name: Its name.
+        """
+        return "archived"
+
+    model = ScriptedModel([ToolCall("archive", {"name": "big"}), "Archived."])
+    agent = Agent(model=model, tools=[archive], router=Router(), perception="native")
+    paused = agent.run(["Archive this", _big_picture()])
+    assert paused.state is not None
+    restored = RunState.from_json(paused.state.to_json())
+    assert restored.messages[1].media[0].size == (900, 600)
+    done = agent.resume(restored.approve(restored.interruptions[0]))
+    assert done.text == "Archived."
+    assert model.calls[1].messages[1].media[0].to_array().mean() == 200

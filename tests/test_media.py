@@ -305,3 +305,36 @@ def test_array_shape_and_rate_errors() -> None:
 def test_every_refusal_is_a_media_error() -> None:
     for error in (UnsupportedMediaError, CorruptMediaError, MediaTooLargeError, SilentAudioError):
         assert issubclass(error, MediaError)
+
+
+def test_resized_keeps_the_aspect_and_validates() -> None:
+    picture = Image(np.zeros((1000, 2000, 3), dtype=np.uint8), name="wide")
+    smaller = picture.resized(500)
+    assert smaller.size == (500, 250) and smaller.name == "wide"
+    assert picture.resized(4000) is picture
+    with pytest.raises(ConfigurationError):
+        picture.resized(0)
+
+
+def test_encoded_is_png_unless_the_source_was_jpeg(tmp_path: Path) -> None:
+    array = np.zeros((10, 10, 3), dtype=np.uint8)
+    data, mime = Image(array).encoded()
+    assert mime == "image/png" and PIL.Image.open(io.BytesIO(data)).format == "PNG"
+    path = tmp_path / "photo.jpg"
+    PIL.Image.fromarray(array).save(path, format="JPEG")
+    data, mime = Image(path).encoded()
+    assert mime == "image/jpeg" and PIL.Image.open(io.BytesIO(data)).format == "JPEG"
+
+
+def test_wav_bytes_and_saved_media_round_trip() -> None:
+    from agentsdk.media import media_from_dict, media_to_dict
+
+    clip = Audio(np.full(8000, 0.5, dtype=np.float32), sample_rate=8000, name="tone")
+    back = Audio(clip.wav_bytes(16_000))
+    assert back.sample_rate == 16_000 and abs(back.duration - 1.0) < 1e-3
+    again = media_from_dict(media_to_dict(clip))
+    assert isinstance(again, Audio) and again.name == "tone" and again.sample_rate == 8000
+    with pytest.raises(ConfigurationError, match="base64"):
+        media_from_dict({"kind": "image", "data": "not base64!"})
+    with pytest.raises(ConfigurationError, match="unknown saved media kind"):
+        media_from_dict({"kind": "video", "data": ""})

@@ -66,3 +66,28 @@ def test_as_messages_normalises_user_input() -> None:
         as_messages([])
     with pytest.raises(ConfigurationError, match="int"):
         as_messages([3])
+
+
+def test_a_malformed_call_keeps_its_reason_through_json() -> None:
+    call = ToolCall("pay", {}, "c1", malformed="its arguments are not valid JSON")
+    assert ToolCall.from_dict(call.to_dict()) == call
+    assert "malformed" not in ToolCall("pay", {}).to_dict()
+
+
+def test_user_messages_carry_media_through_json() -> None:
+    import numpy as np
+
+    from agentsdk import Audio, Image
+
+    picture = Image(np.full((6, 8, 3), 77, dtype=np.uint8), name="grey")
+    clip = Audio(np.full(1600, 0.25, dtype=np.float32), sample_rate=16_000, name="hum")
+    message = Message.user("look and listen", media=[picture, clip])
+    back = Message.from_dict(message.to_dict())
+    assert back.content == "look and listen"
+    seen, heard = back.media
+    assert isinstance(seen, Image) and seen.name == "grey" and seen.to_array().mean() == 77
+    assert isinstance(heard, Audio) and heard.name == "hum" and heard.duration == 0.1
+    with pytest.raises(ConfigurationError, match="only user messages"):
+        Message("assistant", "x", media=(picture,))
+    with pytest.raises(ConfigurationError, match="Image or Audio"):
+        Message.user("x", media=["picture.png"])  # type: ignore[list-item]

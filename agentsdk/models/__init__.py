@@ -1,6 +1,8 @@
-"""Chat models: the `ChatModel` protocol, `LocalModel` (transformers), test fakes, names.
+"""Chat models: the `ChatModel` protocol, `LocalModel` (transformers), `OpenAIModel`
+(servers), test fakes, names.
 
-`LocalModel` imports torch and transformers only when used.
+`LocalModel` imports torch and transformers only when used; `OpenAIModel` (any
+OpenAI-compatible server) imports the openai client only when used.
 """
 
 from agentsdk.models.base import (
@@ -14,6 +16,7 @@ from agentsdk.models.base import (
 )
 from agentsdk.models.constrained import EmbeddingToolRanker, ToolRanker
 from agentsdk.models.local import LoadInfo, LocalModel
+from agentsdk.models.openai import OpenAIModel
 from agentsdk.models.resolve import resolve_model
 from agentsdk.models.testing import FunctionModel, ModelCall, ScriptedModel
 
@@ -28,6 +31,7 @@ __all__ = [
     "ModelCall",
     "ModelResponse",
     "ModelStream",
+    "OpenAIModel",
     "ScriptedModel",
     "ToolRanker",
     "ToolSchema",

@@ -3,6 +3,7 @@
 A chat model takes messages (and optionally tool schemas) and returns a `ModelResponse`:
 text, tool calls, token usage and why it stopped. `stream` returns a `ModelStream`, an
 iterator of text deltas whose `.response` is the same `ModelResponse` once it ends.
+It also says whether it is `remote` and counts tokens (`count_tokens`) for the budgets.
 """
 
 from __future__ import annotations
@@ -153,6 +154,17 @@ class ChatModel(Protocol):
     @property
     def name(self) -> str:
         """A short identifier for traces and results."""
+        ...
+
+    @property
+    def remote(self) -> bool:
+        """True when the conversation leaves this machine (a model server reached by URL):
+        the agent then redacts PII and refuses native media unless allowed."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens in `text` as this model counts them (an estimate when it cannot know);
+        the prompt and history budgets are counted with it."""
         ...
 
     def generate(

@@ -244,6 +244,11 @@ class LocalModel:
         return self._name
 
     @property
+    def remote(self) -> bool:
+        """Always False: the model runs in this process."""
+        return False
+
+    @property
     def model(self) -> Any:
         """The underlying transformers model."""
         return self._model
@@ -273,6 +278,7 @@ class LocalModel:
         settings: GenerationSettings | None = None,
     ) -> ModelResponse:
         settings = settings or GenerationSettings()
+        self._check_text_only(messages)
         if tools and self.constrained_tools:
             return self._generate_constrained(messages, tools, settings)
         inputs = self._encode(messages, tools)
@@ -296,6 +302,7 @@ class LocalModel:
         settings: GenerationSettings | None = None,
     ) -> ModelStream:
         settings = settings or GenerationSettings()
+        self._check_text_only(messages)
         if tools and self.constrained_tools:
             return ModelStream(self._stream_constrained(messages, tools, settings))
         inputs = self._encode(messages, tools)
@@ -498,6 +505,13 @@ class LocalModel:
         return new_ids
 
     # -- phases ----------------------------------------------------------------------
+
+    def _check_text_only(self, messages: Sequence[Message]) -> None:
+        if any(m.media for m in messages):
+            raise ConfigurationError(
+                f"{self._name} reads text only, but a message carries images or audio: use "
+                "Agent(perception='encoders') (the default) so encoders describe the media"
+            )
 
     def _encode(self, messages: Sequence[Message], tools: Sequence[ToolSchema]) -> Any:
         if not messages:

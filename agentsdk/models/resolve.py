@@ -1,7 +1,15 @@
-"""Model names: `"stock"`, `"local:PATH"`, `"openai:MODEL@URL"`."""
+"""Model names: `"stock"`, `"local:PATH"`, `"openai:MODEL@URL"`, `"openai:MODEL"`.
+
+`openai:MODEL` reads the server from `$OPENAI_BASE_URL` (default: OpenAI's API) and the
+key from `$OPENAI_API_KEY`; `openai:MODEL@URL` names the server (`http://` is added when
+missing, `/v1` when the URL has no path). Remote clients are shared per model, URL and
+key, so runs reuse their connections.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 from pathlib import Path
 
@@ -12,10 +20,12 @@ __all__ = ["resolve_model"]
 
 _local: dict[str, ChatModel] = {}
 _local_lock = threading.Lock()
+_remote: dict[tuple[str, str, str], ChatModel] = {}
 
 _FORMS = (
     "'stock' (the kit's SmolLM2-135M), 'local:PATH' (a checkpoint folder or a .gguf file), "
-    "'openai:MODEL@URL' (a remote OpenAI-compatible server)"
+    "'openai:MODEL@URL' or 'openai:MODEL' (a remote OpenAI-compatible server; URL from "
+    "OPENAI_BASE_URL)"
 )
 
 
@@ -44,8 +54,32 @@ def resolve_model(model: str | ChatModel) -> ChatModel:
                 _local[key] = LocalModel.from_pretrained(key)
             return _local[key]
     if scheme == "openai" and rest:
-        raise UnsupportedModelError(
-            f"{model!r}: the remote OpenAI-compatible backend is not part of this release yet; "
-            "use 'stock' or 'local:PATH' for now"
-        )
+        return _openai_model(rest)
     raise UnsupportedModelError(f"unknown model name {model!r}; use one of {_FORMS}")
+
+
+def _split_remote(rest: str) -> tuple[str, str | None]:
+    """'MODEL@URL' -> (MODEL, URL); a model name may itself hold '@' (the URL starts at
+    the last '@' before 'http', or at the last '@')."""
+    at = max(rest.rfind("@http://"), rest.rfind("@https://"))
+    if at < 0:
+        at = rest.rfind("@")
+    if at < 0:
+        return rest, None
+    return rest[:at], rest[at + 1 :]
+
+
+def _openai_model(rest: str) -> ChatModel:
+    from agentsdk.models.openai import DEFAULT_BASE_URL, OpenAIModel, normalise_base_url
+
+    name, url = _split_remote(rest)
+    if not name or url == "":
+        raise UnsupportedModelError(f"'openai:{rest}': expected 'openai:MODEL@URL'")
+    base = normalise_base_url(url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL)
+    key = os.environ.get("OPENAI_API_KEY", "")
+    fingerprint = hashlib.sha256(key.encode()).hexdigest()  # never keep the key itself
+    with _local_lock:
+        cache = (name, base, fingerprint)
+        if cache not in _remote:
+            _remote[cache] = OpenAIModel(name, base_url=base)
+        return _remote[cache]

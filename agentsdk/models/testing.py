@@ -67,9 +67,15 @@ def _stream_of(response: ModelResponse) -> Generator[str, None, ModelResponse]:
 class _TestModel:
     name: str
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, remote: bool = False) -> None:
         self.name = name
+        self.remote = remote
+        """Pretend to be a model server (the agent redacts PII for it)."""
         self.calls: list[ModelCall] = []
+
+    def count_tokens(self, text: str) -> int:
+        """Whitespace-separated words."""
+        return _words(text)
 
     def _reply(self, call: ModelCall) -> Reply:
         raise NotImplementedError
@@ -101,8 +107,10 @@ class ScriptedModel(_TestModel):
     >>> model = ScriptedModel([ToolCall("add", {"a": 1, "b": 2}), "The sum is 3."])
     """
 
-    def __init__(self, replies: Iterable[Reply], *, name: str = "scripted") -> None:
-        super().__init__(name)
+    def __init__(
+        self, replies: Iterable[Reply], *, name: str = "scripted", remote: bool = False
+    ) -> None:
+        super().__init__(name, remote=remote)
         self._replies: deque[Reply] = deque(replies)
         self._total = len(self._replies)
 
@@ -131,8 +139,9 @@ class FunctionModel(_TestModel):
         function: Callable[[list[Message], ModelCall], Reply],
         *,
         name: str = "function",
+        remote: bool = False,
     ) -> None:
-        super().__init__(name)
+        super().__init__(name, remote=remote)
         self._function = function
 
     def _reply(self, call: ModelCall) -> Reply:

@@ -212,3 +212,16 @@ def test_stock_llm_stops_on_stop_string(stock_llm: LocalModel) -> None:
     response = stock_llm.generate(QUESTION, settings=GenerationSettings(stop=(" is",)))
     assert response.text == "The capital of France"
     assert response.usage.output_tokens < 8
+
+
+def test_a_local_model_reads_text_only(tiny: LocalModel) -> None:
+    import numpy as np
+
+    from agentsdk import ConfigurationError, Image, Message
+
+    picture = Image(np.zeros((4, 4, 3), dtype=np.uint8))
+    with pytest.raises(ConfigurationError, match="reads text only"):
+        tiny.generate([Message.user("what is this?", media=[picture])])
+    with pytest.raises(ConfigurationError, match="perception='encoders'"):
+        tiny.stream([Message.user("what is this?", media=[picture])])
+    assert tiny.remote is False
