@@ -4,6 +4,8 @@
     python tools/bench.py llm            # LocalModel vs bare transformers generate; GGUF load
     python tools/bench.py encoders       # speech RTF, OCR s/image, CLIP batching, cache
     python tools/bench.py plan           # device plan vs bare accelerate infer_auto_device_map
+    python tools/bench.py remote         # OpenAIModel vs the bare openai client; agent turn
+                                         # through `transformers serve` vs in process
     python tools/bench.py all --json     # everything, as JSON
 
 Results and the machine they came from go in BENCHMARKS.md.
@@ -368,6 +370,82 @@ def bench_plan(rounds: int) -> dict[str, Any]:
     return result
 
 
+def bench_remote(rounds: int, max_tokens: int) -> dict[str, Any]:
+    """`OpenAIModel` vs the bare `openai` client against the same `transformers serve`
+    (stock weights): time to first token and total, streamed; then one agent turn through
+    the server vs the same turn in process on the same weights."""
+    import openai
+
+    from agentsdk import Agent, GenerationSettings, Kit, Message, OpenAIModel
+    from agentsdk.router import Router
+    from tools.transformers_server import transformers_serve
+
+    local = Kit.stock().llm
+    checkpoint = str(local.load_info.checkpoint)  # type: ignore[attr-defined]
+    question = "Write a short poem about the sea and the wind."
+    settings = GenerationSettings(max_tokens=max_tokens)
+    with transformers_serve(checkpoint) as url:
+        client = openai.OpenAI(base_url=url, api_key="none")
+        model = OpenAIModel(checkpoint, base_url=url)
+
+        def bare() -> tuple[float, float, str]:
+            started = time.perf_counter()
+            first, text = 0.0, []
+            stream = client.chat.completions.create(
+                model=checkpoint,
+                messages=[{"role": "user", "content": question}],
+                max_tokens=max_tokens,
+                temperature=0.0,
+                stream=True,
+            )
+            for chunk in stream:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    first = first or time.perf_counter() - started
+                    text.append(chunk.choices[0].delta.content)
+            return first, time.perf_counter() - started, "".join(text)
+
+        def sdk() -> tuple[float, float, str]:
+            started = time.perf_counter()
+            first, text = 0.0, []
+            for delta in model.stream([Message.user(question)], settings=settings):
+                first = first or time.perf_counter() - started
+                text.append(delta)
+            return first, time.perf_counter() - started, "".join(text)
+
+        bare(), sdk()  # warm-up: the server loads the model on its first request
+        measures: dict[str, list[float]] = {k: [] for k in ("bt", "btot", "st", "stot")}
+        for _ in range(rounds):  # interleaved, so drift hits both alike
+            first, total, bare_text = bare()
+            measures["bt"].append(first)
+            measures["btot"].append(total)
+            first, total, sdk_text = sdk()
+            measures["st"].append(first)
+            measures["stot"].append(total)
+            assert sdk_text == bare_text, (sdk_text, bare_text)
+        med = {k: statistics.median(v) for k, v in measures.items()}
+
+        remote_agent = Agent(model=model, router=Router(), settings=settings)
+        local_agent = Agent(model=local, router=Router(), settings=settings)
+        remote_agent.run(question), local_agent.run(question)  # warm-up
+        remote_s, local_s = [], []
+        for _ in range(rounds):
+            remote_s.append(_timed(lambda: remote_agent.run(question))[0])
+            local_s.append(_timed(lambda: local_agent.run(question))[0])
+    return {
+        "rounds": rounds,
+        "max_tokens": max_tokens,
+        "bare_client_first_token_s": round(med["bt"], 3),
+        "openai_model_first_token_s": round(med["st"], 3),
+        "first_token_ratio": round(med["st"] / med["bt"], 3),
+        "bare_client_total_s": round(med["btot"], 3),
+        "openai_model_total_s": round(med["stot"], 3),
+        "total_ratio": round(med["stot"] / med["btot"], 3),
+        "agent_turn_via_transformers_serve_s": round(statistics.median(remote_s), 3),
+        "agent_turn_in_process_s": round(statistics.median(local_s), 3),
+        "served_vs_in_process": round(statistics.median(remote_s) / statistics.median(local_s), 2),
+    }
+
+
 def _machine() -> str:
     import torch
 
@@ -379,7 +457,9 @@ def _machine() -> str:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("suite", choices=["llm", "encoders", "loop", "hitl", "turn", "plan", "all"])
+    parser.add_argument(
+        "suite", choices=["llm", "encoders", "loop", "hitl", "turn", "plan", "remote", "all"]
+    )
     parser.add_argument("--runs", type=int, default=500, help="runs per timing (loop)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--max-tokens", type=int, default=64)
@@ -398,13 +478,15 @@ def main(argv: list[str]) -> int:
         result["turn"] = bench_turn(args.rounds)
     if args.suite in ("plan", "all"):
         result["plan"] = bench_plan(args.rounds)
+    if args.suite in ("remote", "all"):
+        result["remote"] = bench_remote(args.rounds, args.max_tokens)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
     print(f"machine: {result['machine']}")
     if "llm" in result:
         _print_llm(result["llm"])
-    for suite in ("encoders", "loop", "hitl", "turn", "plan"):
+    for suite in ("encoders", "loop", "hitl", "turn", "plan", "remote"):
         if suite in result:
             print(f"\n{suite}\n| measure | value |\n| --- | --- |")
             for key, value in result[suite].items():

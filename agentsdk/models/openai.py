@@ -65,7 +65,7 @@ def _openai() -> Any:
         import openai
     except ImportError as exc:
         raise MissingDependencyError(
-            "OpenAIModel needs the openai package: pip install 'agentsdk[remote]'"
+            "OpenAIModel needs the openai package (an agentsdk dependency): pip install openai"
         ) from exc
     return openai
 

@@ -6,12 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +28,7 @@ from agentsdk import (
 from agentsdk.errors import ConfigurationError
 from agentsdk.models.openai import OpenAIModel, estimate_tokens, normalise_base_url
 from tests.openai_server import Events, RecordingServer, Slow, Status, chunk, completion
+from tools.transformers_server import free_port, transformers_serve
 
 KEY = "sk-test-0123456789abcdef-secret"
 
@@ -311,14 +307,8 @@ def test_a_malformed_call_reaches_the_model_as_an_error(server: RecordingServer)
 # -- errors and retries -----------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_a_server_that_is_down_is_a_typed_error_naming_the_url() -> None:
-    url = f"http://127.0.0.1:{_free_port()}/v1"
+    url = f"http://127.0.0.1:{free_port()}/v1"
     model = OpenAIModel("m", base_url=url, max_retries=0)
     with pytest.raises(
         ModelUnreachableError, match=f"cannot reach the model server at {re.escape(url)}"
@@ -458,35 +448,8 @@ def test_it_is_a_remote_chat_model_that_estimates_tokens() -> None:
 @pytest.fixture(scope="module")
 def served(stock_llm: Any) -> Iterator[str]:
     """`transformers serve` on the stock model's checkpoint folder, on loopback."""
-    checkpoint = stock_llm.load_info.checkpoint
-    port = _free_port()
-    command = [
-        str(Path(sys.executable).parent / "transformers"),
-        "serve",
-        str(checkpoint),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--device",
-        "cpu",
-    ]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.5)
+    with transformers_serve(stock_llm.load_info.checkpoint) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.mark.stock
