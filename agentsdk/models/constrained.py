@@ -95,6 +95,7 @@ __all__ = [
     "call_schema",
     "canonical_json",
     "parse_reply",
+    "partial_answer",
     "prepare_conversation",
     "render_call",
     "reply_schema",
@@ -347,6 +348,55 @@ def parse_reply(text: str, specs: Sequence[ToolSpec]) -> ParsedReply | None:
         if isinstance(arguments, dict):
             return ParsedReply("", ToolCall(str(data["tool"]), arguments))
     return None
+
+
+_ANSWER_START = re.compile(r'\s*\{\s*"answer"\s*:\s*"')
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
+
+
+def partial_answer(text: str) -> str | None:
+    """The answer so far of a reply being written (`{"answer": "...`), unescaped; None
+    while the reply is not (or not yet known to be) an answer. A trailing escape or
+    a partial UTF-8 character is held back until it is complete."""
+    opening = _ANSWER_START.match(text)
+    if opening is None:
+        return None
+    out: list[str] = []
+    i, end = opening.end(), len(text.rstrip("\ufffd"))
+    while i < end:
+        char = text[i]
+        if char == '"':
+            break
+        if char != "\\":
+            out.append(char)
+            i += 1
+            continue
+        if i + 1 >= end:
+            break
+        kind = text[i + 1]
+        if kind != "u":
+            out.append(_ESCAPES.get(kind, kind))
+            i += 2
+            continue
+        digits = text[i + 2 : i + 6]
+        if len(digits) < 4:
+            break
+        try:
+            code = int(digits, 16)
+        except ValueError:
+            break
+        if 0xD800 <= code < 0xDC00:  # a surrogate pair: wait for its second half
+            low = text[i + 8 : i + 12]
+            if text[i + 6 : i + 8] != "\\u" or len(low) < 4:
+                break
+            try:
+                code = 0x10000 + ((code - 0xD800) << 10) + (int(low, 16) - 0xDC00)
+            except ValueError:
+                break
+            i += 6
+        out.append(chr(code))
+        i += 6
+    return "".join(out)
 
 
 # -- grammars and the logits processor -------------------------------------------------

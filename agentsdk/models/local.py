@@ -12,9 +12,10 @@ tools; when a `tool_ranker` is set, it chooses between answering and each tool f
 else the model chooses as it writes; either way the JSON is written under an xgrammar
 grammar, so a tool call always has schema-valid arguments. Stop strings do not apply
 there (they would cut the JSON), the chosen opening counts against `max_tokens`, and
-`stream` generates the whole reply before yielding the answer text (nothing for a tool
-call). With `constrained_tools=False`, tools are passed to the chat template and tool
-calls the model writes as JSON are parsed when they happen to be well formed.
+`stream` yields the answer's text token by token as the JSON string is written,
+unescaped (a tool call yields nothing). With `constrained_tools=False`, tools are passed
+to the chat template and tool calls the model writes as JSON are parsed when they happen
+to be well formed.
 """
 
 from __future__ import annotations
@@ -312,42 +313,51 @@ class LocalModel:
         self, inputs: Any, settings: GenerationSettings, tools: Sequence[ToolSchema]
     ) -> Generator[str, None, ModelResponse]:
         prompt_length = inputs["input_ids"].shape[1]
-        tokens: queue.Queue[list[int] | BaseException | None] = queue.Queue()
-        cancelled = threading.Event()
-        worker = threading.Thread(
-            target=self._stream_worker,
-            args=(inputs, settings, tokens, cancelled),
-            name=f"agentsdk-generate-{self._name}",
-            daemon=True,
-        )
-        worker.start()
         new_ids: list[int] = []
         emitted = ""
-        try:
-            while (item := tokens.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise GenerationError(f"{self._name} failed while generating: {item}") from item
-                new_ids.extend(item)
-                text = self._visible_text(new_ids, settings)
-                stable = text[: _stable_length(text, settings.stop)]
-                if len(stable) > len(emitted) and stable.startswith(emitted):
-                    yield stable[len(emitted) :]
-                    emitted = stable
-        finally:
-            cancelled.set()
-            worker.join()
+        for ids in self._token_stream(inputs, settings):
+            new_ids.extend(ids)
+            text = self._visible_text(new_ids, settings)
+            stable = text[: _stable_length(text, settings.stop)]
+            if len(stable) > len(emitted) and stable.startswith(emitted):
+                yield stable[len(emitted) :]
+                emitted = stable
         text = self._visible_text(new_ids, settings)
         if len(text) > len(emitted) and text.startswith(emitted):
             yield text[len(emitted) :]
             emitted = text
         return self._response(emitted, new_ids, prompt_length, settings, tools)
 
+    def _token_stream(
+        self, inputs: Mapping[str, Any], settings: GenerationSettings, processor: Any = None
+    ) -> Generator[list[int], None, None]:
+        """New token ids as `generate` produces them, from a worker thread; closing the
+        generator stops the generation."""
+        tokens: queue.Queue[list[int] | BaseException | None] = queue.Queue()
+        cancelled = threading.Event()
+        worker = threading.Thread(
+            target=self._stream_worker,
+            args=(inputs, settings, tokens, cancelled, processor),
+            name=f"agentsdk-generate-{self._name}",
+            daemon=True,
+        )
+        worker.start()
+        try:
+            while (item := tokens.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise GenerationError(f"{self._name} failed while generating: {item}") from item
+                yield item
+        finally:
+            cancelled.set()
+            worker.join()
+
     def _stream_worker(
         self,
-        inputs: Any,
+        inputs: Mapping[str, Any],
         settings: GenerationSettings,
         tokens: queue.Queue[list[int] | BaseException | None],
         cancelled: threading.Event,
+        processor: Any = None,
     ) -> None:
         from transformers import StoppingCriteria, StoppingCriteriaList
         from transformers.generation.streamers import BaseStreamer
@@ -375,12 +385,14 @@ class LocalModel:
                 )
 
         torch = _torch()
+        extra: dict[str, Any] = {"logits_processor": [processor]} if processor is not None else {}
         try:
             with self._lock, torch.inference_mode():
                 self._seed(settings)
                 self._model.generate(
                     **inputs,
                     **self._generate_kwargs(settings),
+                    **extra,
                     streamer=QueueStreamer(),
                     stopping_criteria=StoppingCriteriaList([Cancelled()]),
                 )
@@ -394,10 +406,7 @@ class LocalModel:
     def _stream_constrained(
         self, messages: Sequence[Message], tools: Sequence[ToolSchema], settings: GenerationSettings
     ) -> Generator[str, None, ModelResponse]:
-        response = self._generate_constrained(messages, tools, settings)
-        if response.text:
-            yield response.text
-        return response
+        return self._constrained(messages, tools, settings, streaming=True)
 
     def tool_grammars(self) -> ToolGrammars:
         """The compiled-grammar cache of this model's tokenizer (created on first use)."""
@@ -415,6 +424,24 @@ class LocalModel:
     def _generate_constrained(
         self, messages: Sequence[Message], tools: Sequence[ToolSchema], settings: GenerationSettings
     ) -> ModelResponse:
+        replies = self._constrained(messages, tools, settings, streaming=False)
+        while True:
+            try:
+                next(replies)
+            except StopIteration as done:
+                response: ModelResponse = done.value
+                return response
+
+    def _constrained(
+        self,
+        messages: Sequence[Message],
+        tools: Sequence[ToolSchema],
+        settings: GenerationSettings,
+        *,
+        streaming: bool,
+    ) -> Generator[str, None, ModelResponse]:
+        """A constrained reply; when `streaming`, the answer's text is yielded as it is
+        written (a tool call yields nothing)."""
         from agentsdk.models import constrained as c
 
         if not messages:
@@ -443,14 +470,23 @@ class LocalModel:
         )
         opening = self.count_tokens(prefix)  # the chosen opening counts against max_tokens
         usage = Usage()
-        text = ""
+        text = emitted = ""
         for attempt in range(2):  # a reply cut short is retried once with twice the budget
             budget = max(1, settings.max_tokens * (attempt + 1) - opening)
             plain = replace(plain, max_tokens=budget)
             processor = grammars.processor(
                 compiled, max_new_tokens=budget, repetition_penalty=penalty, prefix=prefix
             )
-            new_ids = self._run_constrained(inputs, prefix, plain, processor)
+            if not streaming:
+                new_ids = self._run_constrained(inputs, prefix, plain, processor)
+            else:
+                new_ids = []
+                for ids in self._token_stream(self._with_prefix(inputs, prefix), plain, processor):
+                    new_ids.extend(ids)
+                    so_far = c.partial_answer(prefix + self._tokenizer.decode(new_ids))
+                    if so_far and len(so_far) > len(emitted) and so_far.startswith(emitted):
+                        yield so_far[len(emitted) :]
+                        emitted = so_far
             text = prefix + self._tokenizer.decode(new_ids, skip_special_tokens=True)
             usage = usage + Usage(prompt_length, len(new_ids) + opening)
             parsed = c.parse_reply(text, specs)
@@ -458,9 +494,21 @@ class LocalModel:
                 continue
             if parsed.call is not None:
                 return ModelResponse("", (parsed.call,), usage, "tool_calls", self._name)
+            if streaming and parsed.text.startswith(emitted) and parsed.text != emitted:
+                yield parsed.text[len(emitted) :]
             reason: FinishReason = "length" if processor.forced else "stop"
             return ModelResponse(parsed.text, (), usage, reason, self._name)
         return ModelResponse(text, (), usage, "length", self._name)
+
+    def _with_prefix(self, inputs: Any, prefix: str) -> dict[str, Any]:
+        """The prompt's ids with the chosen opening appended, and their attention mask."""
+        torch = _torch()
+        input_ids = inputs["input_ids"]
+        if prefix:
+            ids = self._tokenizer.encode(prefix, add_special_tokens=False)
+            extra = torch.tensor([ids], dtype=input_ids.dtype, device=input_ids.device)
+            input_ids = torch.cat([input_ids, extra], dim=1)
+        return {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids)}
 
     def _offer_tools(
         self, messages: Sequence[Message], specs: tuple[ToolSpec, ...]
@@ -484,18 +532,13 @@ class LocalModel:
         self, inputs: Any, prefix: str, settings: GenerationSettings, processor: Any
     ) -> list[int]:
         torch = _torch()
-        input_ids = inputs["input_ids"]
-        if prefix:
-            ids = self._tokenizer.encode(prefix, add_special_tokens=False)
-            extra = torch.tensor([ids], dtype=input_ids.dtype, device=input_ids.device)
-            input_ids = torch.cat([input_ids, extra], dim=1)
-        attention_mask = torch.ones_like(input_ids)
+        prompt = self._with_prefix(inputs, prefix)
+        input_ids = prompt["input_ids"]
         try:
             with self._lock, torch.inference_mode():
                 self._seed(settings)
                 output = self._model.generate(
-                    input_ids=input_ids,
-                    attention_mask=attention_mask,
+                    **prompt,
                     logits_processor=[processor],
                     **self._generate_kwargs(settings),
                 )

@@ -4,6 +4,7 @@ valid JSON); the eval suite on the stock LLM."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from collections.abc import Sequence
@@ -421,6 +422,32 @@ def test_stream_with_tools_gives_what_generate_gives(tiny: LocalModel) -> None:
         ]
 
 
+def test_a_constrained_answer_streams_token_by_token(
+    tiny: LocalModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tiny, "tool_ranker", FixedRanker({}))  # nothing relevant: answer
+    settings = GenerationSettings(max_tokens=40)
+    expected = tiny.generate(QUESTION, tools=[WEATHER, ADD], settings=settings)
+    stream = tiny.stream(QUESTION, tools=[WEATHER, ADD], settings=settings)
+    deltas = list(stream)
+    assert len(deltas) >= 3 and "".join(deltas) == expected.text == stream.response.text
+    early = tiny.stream(QUESTION, tools=[WEATHER, ADD], settings=settings)
+    next(early)
+    early.close()  # stops the worker; the model is free for the next call at once
+    assert tiny.generate(QUESTION, tools=[WEATHER, ADD], settings=settings).text == expected.text
+
+
+def test_partial_answers_unescape_as_the_json_grows() -> None:
+    from agentsdk.models.constrained import partial_answer
+
+    whole = json.dumps({"answer": 'line one\nsaid "hi" \\ caf\u00e9 \U0001f600'})
+    seen = [partial_answer(whole[:k]) for k in range(len(whole) + 1)]
+    assert seen[-1] == json.loads(whole)["answer"]
+    texts = [t for t in seen if t is not None]
+    assert all(b.startswith(a) for a, b in itertools.pairwise(texts))
+    assert partial_answer('{"tool": "add"') is None and partial_answer("{") is None
+
+
 def test_ranker_decides_between_answering_and_calling(
     tiny: LocalModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -501,7 +528,9 @@ def test_stock_llm_stream_with_tools_matches_generate(stock_llm: LocalModel) -> 
         messages = [Message.user(request)]
         expected = stock_llm.generate(messages, tools=tools, settings=settings)
         stream = stock_llm.stream(messages, tools=tools, settings=settings)
-        assert "".join(stream) == expected.text
+        deltas = list(stream)
+        assert "".join(deltas) == expected.text
+        assert len(deltas) > 1 or not expected.text  # an answer streams token by token
         response = stream.response
         assert (response.text, response.finish_reason, response.usage) == (
             expected.text,
