@@ -1,5 +1,7 @@
-"""The agent loop, in phases: perceive -> confirm -> fuse -> (think -> act)* -> finish.
+"""The agent loop, in phases: prepare -> perceive -> confirm -> fuse -> (think -> act)* -> finish.
 
+- prepare: models the run needs and that are not in memory yet load (announced by
+  `ModelLoading` / `ModelLoaded`); the model and the router are resolved.
 - perceive: the router runs every encoder on every part, concurrently; observations under
   their encoder's escalation threshold become perception interruptions.
 - confirm: decisions on those are applied (confirmed, corrected, dropped); while any is
@@ -31,6 +33,8 @@ from agentsdk.errors import ConfigurationError
 from agentsdk.events import (
     Event,
     InterruptionRaised,
+    ModelLoaded,
+    ModelLoading,
     PromptBuilt,
     RunFinished,
     RunStarted,
@@ -153,16 +157,59 @@ class _Run:
         self.started = time.perf_counter()
         self.trace = Trace()
         self.timings: dict[str, float] = {"model": 0.0, "tools": 0.0}
-        kit = agent.kit if agent.kit is not None else (Kit.stock() if agent.model is None else None)
-        self.model: ChatModel = (
-            resolve_model(agent.model)
-            if agent.model is not None
-            else (kit.llm if kit is not None else resolve_model("stock"))
+        self.kit = (
+            agent.kit if agent.kit is not None else (Kit.stock() if agent.model is None else None)
         )
-        self.router = agent.router or (Router.from_kit(kit) if kit is not None else Router())
         self.tools: dict[str, Tool] = tools_by_name([as_tool(t) for t in agent.tools])
         self.schemas = [tool.schema() for tool in self.tools.values()]
         self.vault: PIIVault | None = None
+
+    async def prepare(self) -> None:
+        """Load what the run needs (announced by `ModelLoading` / `ModelLoaded`, since a
+        first load takes seconds), then resolve the model and the router and check the
+        inputs against them."""
+        agent, kit, state = self.agent, self.kit, self.state
+        if kit is not None:
+            roles = [
+                role
+                for role in kit.unloaded()
+                if (role == "llm" and agent.model is None)
+                or (role != "llm" and agent.router is None and self.encoding)
+            ]
+            for index, role in enumerate(roles, start=1):
+                self.emit(
+                    ModelLoading(
+                        run_id=state.run_id,
+                        time=self.clock(),
+                        role=role,
+                        index=index,
+                        count=len(roles),
+                    )
+                )
+                began = time.perf_counter()
+                await asyncio.to_thread(kit.load, role)
+                seconds = time.perf_counter() - began
+                self.timings[f"load:{role}"] = seconds
+                self.emit(
+                    ModelLoaded(
+                        run_id=state.run_id,
+                        time=self.clock(),
+                        role=role,
+                        index=index,
+                        count=len(roles),
+                        seconds=seconds,
+                    )
+                )
+        if agent.model is not None:
+            self.model: ChatModel = await asyncio.to_thread(resolve_model, agent.model)
+        else:
+            self.model = kit.llm if kit is not None else resolve_model("stock")
+        if agent.router is not None:
+            self.router = agent.router
+        elif kit is not None and self.encoding:
+            self.router = Router.from_kit(kit)
+        else:
+            self.router = Router()
         if self.redacting:
             from agentsdk.safety import PIIVault
 
@@ -240,6 +287,7 @@ class _Run:
                 resumed=self.parts is None,
             )
         )
+        await self.prepare()
         if self.parts is not None:
             if self.encoding:
                 await self.perceive(self.parts)

@@ -3,6 +3,8 @@
 | event             | when                                             |
 | ----------------- | ------------------------------------------------ |
 | `RunStarted`      | the run begins (parts received)                  |
+| `ModelLoading`    | a kit model must load first (`index` of `count`) |
+| `ModelLoaded`     | it is in memory (with the seconds it took)       |
 | `EncoderStarted`  | an encoder starts on one part                    |
 | `EncoderFinished` | it produced an observation (with its latency)    |
 | `EncoderFailed`   | it raised; the run goes on without that result   |
@@ -37,6 +39,8 @@ __all__ = [
     "EncoderStarted",
     "Event",
     "InterruptionRaised",
+    "ModelLoaded",
+    "ModelLoading",
     "PromptBuilt",
     "RunFinished",
     "RunStarted",
@@ -82,6 +86,25 @@ class RunStarted(Event):
     """A short description of each input part ("text", "image receipt.png", ...)."""
     resumed: bool = False
     """True when the run goes on from a saved state."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelLoading(Event):
+    type: ClassVar[str] = "model_loading"
+    role: str
+    """The kit role: "llm", "speech", "ocr" or "vision"."""
+    index: int
+    """1-based position among the models this run loads (progress: `index` of `count`)."""
+    count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelLoaded(Event):
+    type: ClassVar[str] = "model_loaded"
+    role: str
+    index: int
+    count: int
+    seconds: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -32,6 +32,7 @@ from agentsdk.encoders.ocr import OCREncoder
 from agentsdk.encoders.speech import FasterWhisperBackend, SpeechEncoder
 from agentsdk.encoders.vision import VisionEncoder
 from agentsdk.errors import (
+    ConfigurationError,
     MissingDependencyError,
     ModelError,
     ModelNotFoundError,
@@ -442,6 +443,39 @@ class Kit:
     def vision(self) -> Encoder:
         """Zero-shot tags and embeddings (CLIP/SigLIP); only when the kit was given one."""
         return self._encoder("vision", self._make_vision)
+
+    def unloaded(self) -> list[str]:
+        """The roles of this kit whose models are not in memory yet, in the order a run
+        loads them ("llm", then the encoders "speech", "ocr", "vision")."""
+        missing = []
+        if self._llm is None and not self._in_memory("llm"):
+            missing.append("llm")
+        for role in ("speech", "ocr"):
+            if role not in self._encoders and not self._in_memory(role):
+                missing.append(role)
+        vision = self._vision_path is not None and "vision" not in self._encoders
+        if vision and not is_loaded("vision"):
+            missing.append("vision")
+        return missing
+
+    def _in_memory(self, role: str) -> bool:
+        """Whether this kit's component of `role` is loaded in the process (True when the
+        kit has no such component: there is nothing to load)."""
+        spec = self._components.get(role)
+        if spec is None:
+            return True
+        try:
+            key = (role, _model_key(locate(spec), self._loader_options(role)))
+        except ModelNotFoundError:
+            return False  # loading will say what to install
+        with _shared_lock:
+            return key in _shared
+
+    def load(self, role: str) -> None:
+        """Load the model of `role` now (it would load on first use otherwise)."""
+        if role not in ("llm", "speech", "ocr", "vision", "facts"):
+            raise ConfigurationError(f"unknown kit role {role!r}")
+        getattr(self, role)
 
     def _encoder(self, role: str, make: Callable[[], Encoder]) -> Encoder:
         with self._lock:

@@ -455,3 +455,52 @@ def test_native_media_survive_a_pause_as_json() -> None:
     done = agent.resume(restored.approve(restored.interruptions[0]))
     assert done.text == "Archived."
     assert model.calls[1].messages[1].media[0].to_array().mean() == 200
+
+
+# -- loading: a first run announces the models it waits for --------------------------------
+
+
+def test_models_that_must_load_are_announced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    from agentsdk import Kit
+    from agentsdk import kit as kit_module
+    from agentsdk.events import ModelLoaded, ModelLoading
+    from agentsdk.kit import ComponentSpec, WeightFile
+
+    package = tmp_path / "fake_llm_weights"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "w.bin").write_bytes(b"weights")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(kit_module, "_shared", {})  # nothing loaded in this process yet
+
+    def load(spec: ComponentSpec, folder: Path) -> ScriptedModel:
+        time.sleep(0.05)
+        return ScriptedModel(["hello", "again"])
+
+    spec = ComponentSpec(
+        role="llm",
+        model="fake",
+        distribution="fake-llm-weights",
+        package="fake_llm_weights",
+        folder="",
+        files=(WeightFile("w.bin", 7, hashlib.sha256(b"weights").hexdigest()),),
+        runtime=(),
+        loader=load,
+    )
+    agent = Agent(kit=Kit(components={"llm": spec}, name="fake"), router=Router())
+    events = list(agent.stream_sync("hi"))
+    loading = [e for e in events if isinstance(e, ModelLoading | ModelLoaded)]
+    assert [(e.type, e.role, e.index, e.count) for e in loading] == [  # type: ignore[attr-defined]
+        ("model_loading", "llm", 1, 1),
+        ("model_loaded", "llm", 1, 1),
+    ]
+    assert loading[1].seconds >= 0.05  # type: ignore[attr-defined]
+    assert events.index(loading[1]) < next(
+        i for i, e in enumerate(events) if isinstance(e, PromptBuilt)
+    )
+    again = Agent(kit=Kit(components={"llm": spec}, name="fake"), router=Router())
+    assert again.run("hi").trace.of_type(ModelLoading) == []  # shared: nothing to load
