@@ -48,11 +48,22 @@ def chat(
     resume: str | None = None,
 ) -> int:
     """Run the conversation until /quit or end of input; returns an exit status."""
-    thread = resume or (f"chat-{uuid.uuid4().hex[:12]}" if agent.checkpointer else None)
+    store = agent.checkpointer
+    thread = resume or (f"chat-{uuid.uuid4().hex[:12]}" if store is not None else None)
     last: RunResult | None = None
     if resume is not None:
-        last = agent.resume(resume)
-        _show(last, say)
+        saved = store.load(resume) if store is not None else None
+        if saved is not None and saved.phase == "finished":
+            say(f"(continuing the conversation {resume})")
+        else:
+            try:
+                last = agent.resume(resume)
+            except AgentSDKError as exc:  # an unknown thread, or no store to find it in
+                say(f"error: {exc}")
+                return 2
+            _show(last, say)
+    elif thread is not None:
+        say(f"(conversation {thread}: continue it later with --resume {thread})")
     say(HELP)
     attached: list[Part] = []
     while True:

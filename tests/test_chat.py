@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -103,6 +104,14 @@ def _remembers(messages: list[Message], call: ModelCall) -> str:
     return f"{len(users)} messages from you; the first: {users[0]}"
 
 
+def test_an_unknown_thread_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    store = SQLiteCheckpointStore(tmp_path / "chat.db")
+    _, approver, said = _console()
+    agent = Agent(model=ScriptedModel([]), router=Router(), checkpointer=store)
+    assert chat(agent, ask=approver._ask, say=said.append, resume="nope") == 2
+    assert any(line.startswith("error: no saved run for thread 'nope'") for line in said)
+
+
 def test_the_chat_remembers_earlier_turns() -> None:
     _, approver, said = _console("My name is Ana.", "What is my name?")
     chat(
@@ -156,3 +165,25 @@ def test_agentsdk_chat_at_a_real_terminal(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "agent> " in done.stdout
+
+
+@pytest.mark.stock
+def test_the_stock_chat_remembers_a_name_across_processes(tmp_path: Path) -> None:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "-m", "agentsdk.cli", "chat", "--db", str(tmp_path / "c.db")]
+
+    def talk(lines: str, *extra: str) -> str:
+        done = subprocess.run(
+            [*command, *extra], input=lines, capture_output=True, text=True, env=env, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    first = talk("My name is Ana.\n/quit\n")
+    thread = re.findall(r"chat-[0-9a-f]{12}", first)[0]
+    later = talk("What is my name?\n/quit\n", "--resume", thread)
+    assert f"(continuing the conversation {thread})" in later
+    answer = later.split("agent> ", 1)[1].splitlines()[0]
+    assert "Ana" in answer
+    fresh = talk("What is my name?\n/quit\n")  # a new conversation knows nothing
+    assert "Ana" not in fresh.split("agent> ", 1)[1].splitlines()[0]
