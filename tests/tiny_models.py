@@ -137,3 +137,129 @@ def build_tiny_whisper_checkpoint(folder: Path) -> Path:
         feature_extractor=WhisperFeatureExtractor(feature_size=80), tokenizer=fast
     ).save_pretrained(folder)
     return folder
+
+
+TOOL_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\n' }}"
+    "{% if message.get('tool_calls') %}"
+    "{% for call in message['tool_calls'] %}"
+    "{{ '<tool_call>' + call['function']['name'] + '</tool_call>' }}"
+    "{% endfor %}"
+    "{% else %}{{ message['content'] or '' }}{% endif %}"
+    "{{ '<|im_end|>\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+
+def build_tool_calling_checkpoint(
+    folder: Path, *, call: str, answer: str, steps: int = 1500
+) -> Path:
+    """A tiny Qwen2 (so `transformers serve` parses its `<tool_call>` tags into OpenAI tool
+    calls) trained to write the tool call `call` (JSON of {"name", "arguments"}) after any
+    user message, and `answer` after a tool result. Checked on prompts it never saw."""
+    import random
+
+    import torch
+    from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+
+    tokenizer = byte_level_bpe(["<|im_start|>", "<|im_end|>"], 400)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        bos_token="<|im_start|>",
+        eos_token="<|im_end|>",
+        pad_token="<|im_end|>",
+    )
+    fast.chat_template = TOOL_TEMPLATE
+    rng = random.Random(0)
+    words = [
+        "what",
+        "is",
+        "the",
+        "weather",
+        "like",
+        "in",
+        "city",
+        "today",
+        "please",
+        "tell",
+        "me",
+        "about",
+        "rain",
+        "sun",
+        "wind",
+    ]
+
+    def prompt(tool_result: str | None) -> str:
+        system = rng.choice(["Use tools.", "You are a helpful assistant.", "Answer briefly."])
+        user = " ".join(rng.choice(words) for _ in range(rng.randint(2, 8))).capitalize() + "?"
+        messages: list[dict[str, Any]] = [
+            {"role": "system", "content": system},
+            {"role": "user", "content": user},
+        ]
+        if tool_result is not None:
+            messages += [
+                {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "f"}}]},
+                {"role": "tool", "content": tool_result},
+            ]
+        rendered: str = fast.apply_chat_template(
+            messages, tokenize=False, add_generation_prompt=True
+        )
+        return rendered
+
+    def example() -> tuple[str, str]:
+        if rng.random() < 0.5:
+            return prompt(None), f"<tool_call>\n{call}\n</tool_call><|im_end|>"
+        result = " ".join(rng.choice(words) for _ in range(rng.randint(1, 5)))
+        return prompt(result), f"{answer}<|im_end|>"
+
+    torch.manual_seed(0)
+    config = Qwen2Config(
+        vocab_size=len(fast),
+        hidden_size=96,
+        intermediate_size=192,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        bos_token_id=fast.bos_token_id,
+        eos_token_id=fast.eos_token_id,
+        pad_token_id=fast.pad_token_id,
+        tie_word_embeddings=False,
+    )
+    model = Qwen2ForCausalLM(config)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    model.train()
+    for _ in range(steps):
+        batch = [example() for _ in range(16)]
+        ids, labels = [], []
+        for context, completion in batch:
+            head = fast.encode(context, add_special_tokens=False)
+            tail = fast.encode(completion, add_special_tokens=False)
+            ids.append(head + tail)
+            labels.append([-100] * len(head) + tail)
+        width = max(len(row) for row in ids)
+        pad = fast.pad_token_id
+        input_ids = torch.tensor([row + [pad] * (width - len(row)) for row in ids])
+        mask = torch.tensor([[1] * len(row) + [0] * (width - len(row)) for row in ids])
+        target = torch.tensor([row + [-100] * (width - len(row)) for row in labels])
+        loss = model(input_ids=input_ids, attention_mask=mask, labels=target).loss
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        if loss.item() < 0.005:
+            break
+    model.eval()
+    model.generation_config.eos_token_id = fast.eos_token_id
+    model.generation_config.pad_token_id = fast.pad_token_id
+    for tool_result, expected in ((None, f"<tool_call>\n{call}\n</tool_call>"), ("x", answer)):
+        context = fast(prompt(tool_result), return_tensors="pt", add_special_tokens=False)
+        with torch.no_grad():
+            out = model.generate(**context, max_new_tokens=60, do_sample=False)
+        written = fast.decode(out[0, context["input_ids"].shape[1] :], skip_special_tokens=True)
+        if written != expected:
+            raise AssertionError(f"the tiny tool model did not learn its reply: {written!r}")
+    model.save_pretrained(folder)
+    fast.save_pretrained(folder)
+    return folder

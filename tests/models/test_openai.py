@@ -345,8 +345,14 @@ def test_a_server_that_does_not_answer_in_time_times_out(server: RecordingServer
         _model(server, timeout=0.3).generate([Message.user("hi")])
 
 
-def test_the_key_is_never_shown_or_saved(server: RecordingServer, tmp_path: Path) -> None:
+def test_the_key_is_never_shown_or_saved(
+    server: RecordingServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
     from agentsdk import SQLiteCheckpointStore
+
+    caplog.set_level(logging.DEBUG)  # the openai client and httpx log requests at DEBUG
 
     @tool(approval="always")
     def pay(amount: float) -> str:
@@ -376,6 +382,7 @@ def test_the_key_is_never_shown_or_saved(server: RecordingServer, tmp_path: Path
     ):
         assert KEY not in text
     assert KEY.encode() not in saved
+    assert caplog.records and KEY not in caplog.text
     assert not any(KEY in str(v) for v in vars(model).values())
 
 
@@ -476,3 +483,51 @@ def test_an_agent_turn_through_transformers_serve(served: str, stock_llm: Any) -
     assert "Paris" in result.text and result.usage.output_tokens > 0
     sent = result.messages[1].content
     assert "a@b.example" not in sent and "<EMAIL_1>" in sent  # the user's text is redacted
+
+
+@pytest.fixture(scope="module")
+def tool_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`transformers serve` on a tiny Qwen2 trained to call `weather` for Lima, then answer:
+    the server itself turns its `<tool_call>` tags into OpenAI tool calls."""
+    from tests.tiny_models import build_tool_calling_checkpoint
+
+    folder = build_tool_calling_checkpoint(
+        tmp_path_factory.mktemp("tool-model"),
+        call=json.dumps({"name": "weather", "arguments": {"city": "Lima"}}),
+        answer="It is sunny in Lima.",
+    )
+    with transformers_serve(folder) as url:
+        yield f"{folder}@{url}"
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_tool_round_trip_through_transformers_serve(tool_server: str, streamed: bool) -> None:
+    from agentsdk import resolve_model
+    from agentsdk.events import TokenDelta, ToolCallStarted
+    from agentsdk.router import Router
+    from agentsdk.run import final_result
+
+    ran.clear()
+    model = resolve_model(f"openai:{tool_server}")
+    agent = Agent(
+        model=model,
+        tools=[weather],
+        router=Router(),
+        instructions="Use tools.",
+        settings=GenerationSettings(max_tokens=60),
+    )
+    if streamed:
+        events = list(agent.stream_sync("What is the weather in Lima today?"))
+        result = final_result(events)
+        deltas = [e.text for e in events if isinstance(e, TokenDelta)]
+        assert len(deltas) > 1 and "".join(deltas) == result.text
+        assert [e.call.name for e in events if isinstance(e, ToolCallStarted)] == ["weather"]  # type: ignore[attr-defined]
+    else:
+        result = agent.run("Weather in Lima?")
+    assert ran == ["Lima"]
+    assert [(c.name, dict(c.arguments)) for c in result.tool_calls] == [
+        ("weather", {"city": "Lima"})
+    ]
+    assert result.tool_results[0].content == "sunny in Lima"
+    assert result.text == "It is sunny in Lima." and result.steps == 2
