@@ -30,6 +30,23 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval(args: argparse.Namespace) -> int:
+    from agentsdk.evals.command import run_command
+
+    return run_command(
+        args.suites,
+        model=args.model,
+        report=args.report,
+        json_out=args.json,
+        baseline=args.baseline,
+        tolerance=args.tolerance,
+        limit=args.limit,
+        ci=args.ci,
+        concurrency=args.concurrency,
+        root=args.root,
+    )
+
+
 def _threshold(text: str) -> tuple[str, float]:
     name, _, value = text.partition("=")
     try:
@@ -188,6 +205,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
     plan.set_defaults(handler=_plan)
+    evals = commands.add_parser(
+        "eval", help="score the agent on eval suites end to end; JSON, HTML report, baseline"
+    )
+    evals.add_argument("suites", nargs="+", metavar="SUITE", help="suite names or folders")
+    evals.add_argument("--model", help="a model name instead of the kit's (e.g. openai:M@URL)")
+    evals.add_argument("--report", type=Path, help="write an HTML report here")
+    evals.add_argument("--json", type=Path, help="write the results as JSON here")
+    evals.add_argument("--baseline", type=Path, help="results JSON to compare with")
+    evals.add_argument(
+        "--tolerance", type=float, default=0.02, help="pass-rate drop that fails (default 0.02)"
+    )
+    evals.add_argument("--limit", type=int, help="run the first N cases of each suite")
+    evals.add_argument("--ci", action="store_true", help="run each suite's CI subset")
+    evals.add_argument("--concurrency", type=int, default=1, help="cases at once (default 1)")
+    evals.add_argument("--root", default="evals", help="folder of named suites (default evals)")
+    evals.set_defaults(handler=_eval)
     return parser
 
 

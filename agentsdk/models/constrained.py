@@ -17,8 +17,8 @@ threshold (0.24) was chosen on a calibration set with its own tools and requests
 (evals/tool_calls/calibration*), not on the eval suite. Without a ranker, the model
 chooses as it writes, under the grammar of every option (one stage).
 
-Measured on evals/tool_calls (38 requests, 6 tools, SmolLM2-135M, greedy;
-`python tools/eval_tool_calls.py`): the right tool, or a direct answer where one is
+Measured on evals/tool_calls (38 requests, 6 tools, SmolLM2-135M, greedy; now
+`agentsdk eval tool_calls`): the right tool, or a direct answer where one is
 expected, in 86.8% of the requests with the ranker, 50.0% for the model alone under the
 grammar, and 39.5% when the model's likelihood of each option's opening chose first (a
 two-stage variant, dropped). A 135M model mostly cannot tell when a tool applies (it
@@ -708,7 +708,7 @@ def request_paragraphs(request: str) -> list[str]:
 STOCK_RANKER_THRESHOLD = 0.24
 """Relevance floor of `EmbeddingToolRanker.stock()`, chosen on the calibration set
 (evals/tool_calls/calibration*.json*, its own tools and requests, not the eval suite):
-`python tools/eval_tool_calls.py --calibrate`."""
+`python tools/calibrate_tool_ranker.py`."""
 
 
 class EmbeddingToolRanker:

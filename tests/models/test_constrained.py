@@ -495,34 +495,34 @@ def test_tool_candidates_must_be_positive(tiny_checkpoint: Path) -> None:
 
 
 @pytest.mark.stock
-def test_stock_llm_passes_the_tool_call_eval(stock_llm: LocalModel) -> None:
-    sys.path.insert(0, str(ROOT))
-    from tools.eval_tool_calls import run_suite
+def test_stock_llm_on_the_tool_call_suite(stock_llm: LocalModel) -> None:
+    from agentsdk.evals import evaluate_sync, find_suite, model_target
 
+    suite = find_suite("tool_calls", root=ROOT / "evals")
+    tools = json.loads((suite.folder / "tools.json").read_text())
+    schemas = {t["function"]["name"]: t["function"]["parameters"] for t in tools}
     ranker = stock_llm.tool_ranker
     if ranker is None:
         stock_llm.tool_ranker = c.EmbeddingToolRanker.stock()
     try:
-        summary, results = run_suite(stock_llm)
+        run = evaluate_sync(suite.dataset(), model_target(stock_llm, tools), progress=False)
     finally:
         stock_llm.tool_ranker = ranker
+    summary = run.summary()
     print(json.dumps(summary))
-    invalid = [(r.id, r.problems) for r in results if not r.valid]
-    assert summary["valid_pct"] == 100.0, invalid
-    assert summary["cases"] >= 30
-    # measured 86.8% right tool (33/38) and 64.3% right arguments (18/28), greedy, with
-    # the stock ranker, 2026-11-24; floors a little below, so that a regression shows
-    # but a case or two flipping on another CPU does not
-    assert summary["right_tool_pct"] >= 80.0
-    assert summary["right_arguments_pct"] >= 55.0
+    assert summary["errors"] == 0 and summary["cases"] >= 30
+    for result in run.results:  # every call is schema-valid: the grammar guarantees it
+        assert result.outcome is not None
+        for call in result.outcome.tool_calls:
+            jsonschema.validate(dict(call.arguments), schemas[call.name])
+    # measured 55.3% (21/38) with strict arguments, greedy, stock ranker, 2026-11-28; the
+    # floor sits a little below so a regression shows but one case flipping does not
+    assert summary["pass_rate"] >= 0.5
 
 
 @pytest.mark.stock
 def test_stock_llm_stream_with_tools_matches_generate(stock_llm: LocalModel) -> None:
-    sys.path.insert(0, str(ROOT))
-    from tools.eval_tool_calls import load_suite
-
-    tools, _ = load_suite()
+    tools = json.loads((ROOT / "evals" / "tool_calls" / "tools.json").read_text())
     settings = GenerationSettings(max_tokens=128)
     for request in ("What's the weather like in Paris?", "Who wrote Hamlet?"):
         messages = [Message.user(request)]
