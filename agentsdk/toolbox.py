@@ -56,15 +56,16 @@ _REFUSED_OPERATORS: dict[type[ast.operator], str] = {
 
 @tool
 def calculator(expression: str) -> str:
-    """Calculate totals, sums and other arithmetic on numbers, such as adding up the
-    prices on a receipt. Evaluates the expression exactly and returns the result.
+    """Calculate totals, sums, differences, shares and other arithmetic on numbers, such
+    as adding up prices or splitting an amount. Evaluates the expression exactly and
+    returns the result.
 
     Supports numbers, + - * / // % **, parentheses and the functions round(x, digits),
     abs, min, max and sqrt. Decimal numbers are exact (0.1 + 0.2 gives 0.3); results
     show at most 10 decimals.
 
     Args:
-        expression: The expression, for example "12.50 + 3.25 + 4.10" or "sqrt(2) * 3".
+        expression: The expression, for example "(7 + 5) / 3" or "sqrt(2) * 3".
     """
     return _evaluate(expression)
 

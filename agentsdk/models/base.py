@@ -50,6 +50,11 @@ class GenerationSettings:
     """Strings that end the generation; they are not part of the returned text."""
     seed: int | None = None
     """Seed for sampling, for reproducible samples."""
+    grounded: bool | None = None
+    """Numbers in tool arguments and answers must come from the conversation's evidence,
+    and an answer after a tool result must state it (`agentsdk.models.grounding`). Local
+    models enforce it with a grammar; None: the model's own default (on for the stock
+    kit's LLM); servers cannot enforce it and ignore it."""
 
     def __post_init__(self) -> None:
         if self.max_tokens < 1:

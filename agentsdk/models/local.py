@@ -144,6 +144,7 @@ class LocalModel:
         constrained_tools: bool = True,
         tool_ranker: ToolRanker | None = None,
         tool_candidates: int = 1,
+        grounded: bool = False,
     ) -> None:
         if getattr(tokenizer, "chat_template", None) is None:
             raise ConfigurationError(
@@ -169,6 +170,9 @@ class LocalModel:
         user message is not offered again."""
         self.tool_candidates = tool_candidates
         """How many of the ranker's best tools are offered (1: the ranker picks)."""
+        self.grounded = grounded
+        """Ground replies by default (`GenerationSettings.grounded` None): numbers only
+        from the evidence, tool results stated (see `agentsdk.models.grounding`)."""
         self._grammars: ToolGrammars | None = None
 
     @classmethod
@@ -186,6 +190,7 @@ class LocalModel:
         constrained_tools: bool = True,
         tool_ranker: ToolRanker | None = None,
         tool_candidates: int = 1,
+        grounded: bool = False,
     ) -> LocalModel:
         """Load a local checkpoint folder, or a GGUF file (a path ending in .gguf, or a
         folder plus `gguf_file=`). Never downloads.
@@ -238,6 +243,7 @@ class LocalModel:
             constrained_tools=constrained_tools,
             tool_ranker=tool_ranker,
             tool_candidates=tool_candidates,
+            grounded=grounded,
         )
 
     @property
@@ -280,7 +286,7 @@ class LocalModel:
     ) -> ModelResponse:
         settings = settings or GenerationSettings()
         self._check_text_only(messages)
-        if tools and self.constrained_tools:
+        if (tools and self.constrained_tools) or self._grounding(settings):
             return self._generate_constrained(messages, tools, settings)
         inputs = self._encode(messages, tools)
         prompt_length = inputs["input_ids"].shape[1]
@@ -304,7 +310,7 @@ class LocalModel:
     ) -> ModelStream:
         settings = settings or GenerationSettings()
         self._check_text_only(messages)
-        if tools and self.constrained_tools:
+        if (tools and self.constrained_tools) or self._grounding(settings):
             return ModelStream(self._stream_constrained(messages, tools, settings))
         inputs = self._encode(messages, tools)
         return ModelStream(self._stream(inputs, settings, tools))
@@ -458,6 +464,10 @@ class LocalModel:
             schema, prefix = c.answer_schema(), c.answer_opening()
         else:  # the model chooses as it writes, under the grammar of every option
             schema, prefix = c.reply_schema(offered, answer=answer), ""
+        if self._grounding(settings):
+            from agentsdk.models.grounding import ground_reply
+
+            schema = ground_reply(schema, messages)
         grammars = self.tool_grammars()
         compiled = grammars.compile(schema)
         penalty = settings.repetition_penalty or c.REPETITION_PENALTY
@@ -499,6 +509,9 @@ class LocalModel:
             reason: FinishReason = "length" if processor.forced else "stop"
             return ModelResponse(parsed.text, (), usage, reason, self._name)
         return ModelResponse(text, (), usage, "length", self._name)
+
+    def _grounding(self, settings: GenerationSettings) -> bool:
+        return self.grounded if settings.grounded is None else settings.grounded
 
     def _with_prefix(self, inputs: Any, prefix: str) -> dict[str, Any]:
         """The prompt's ids with the chosen opening appended, and their attention mask."""
