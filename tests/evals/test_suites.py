@@ -24,7 +24,9 @@ def _suite(folder: Path, config: dict[str, object]) -> Path:
 
 def test_every_committed_suite_loads_with_a_ci_subset() -> None:
     names = sorted(p.parent.name for p in (ROOT / "evals").glob("*/suite.json"))
-    assert {"tool_calls", "asr", "ocr", "vision", "hitl", "injection", "pii"} <= set(names)
+    assert {"multimodal", "tool_calls", "asr", "ocr", "vision", "hitl", "injection", "pii"} <= set(
+        names
+    )
     for name in names:
         suite = find_suite(name, root=ROOT / "evals")
         dataset = suite.dataset()
