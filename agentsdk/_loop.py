@@ -59,7 +59,9 @@ if TYPE_CHECKING:
 
 __all__ = ["execute", "resume"]
 
-REDACTED = frozenset({"speech", "ocr"})
+READ = frozenset({"speech", "ocr"})
+"""Observation kinds that carry what was said or written: evidence for grounded replies."""
+REDACTED = READ
 """Observation kinds whose text is redacted before a remote model reads it (the user's
 own text and tool results are redacted too)."""
 
@@ -430,7 +432,8 @@ class _Run:
         began = time.perf_counter()
         state = self.state
         state.step += 1
-        step, messages, settings = state.step, list(state.messages), self.agent.settings
+        step, messages = state.step, list(state.messages)
+        settings = dataclasses.replace(self.agent.settings, evidence=self.evidence())
         if self.sink is None:
             response = await asyncio.to_thread(
                 self.model.generate, messages, tools=self.schemas, settings=settings
@@ -451,6 +454,15 @@ class _Run:
         self.timings["model"] += time.perf_counter() - began
         state.usage += response.usage
         return response
+
+    def evidence(self) -> tuple[str, ...]:
+        """What a grounded reply may take numbers from: the user's text and what was heard
+        and read (as the model reads them: redacted when redaction is on), and the earlier
+        turns' messages; not prompt scaffolding, image facts or vision tags."""
+        state, vault = self.state, self.vault
+        texts = [state.user_text] + [o.text for o in state.observations if o.kind in READ]
+        texts += [m.content for m in state.history if m.role == "user"]
+        return tuple(vault.redact(t) if vault is not None else t for t in texts)
 
     def pause(self) -> RunResult:
         state = self.state

@@ -504,3 +504,32 @@ def test_models_that_must_load_are_announced(
     )
     again = Agent(kit=Kit(components={"llm": spec}, name="fake"), router=Router())
     assert again.run("hi").trace.of_type(ModelLoading) == []  # shared: nothing to load
+
+
+def test_the_model_gets_the_evidence_a_grounded_reply_may_use() -> None:
+    from agentsdk import Observation
+
+    class Facts(FixedEncoder):
+        def encode(self, part: Image | Any) -> Observation:
+            self.calls += 1
+            return Observation(
+                kind="facts",
+                text="480x400 PNG, 91% white",
+                confidence=0.6,
+                encoder=self.name,
+                model="fixed",
+                part_id="f",
+                part_name=part.name,
+            )
+
+    ocr = FixedEncoder("ocr", "image", "Tea 3.50 mail ana@example.com", 0.9)
+    model = ScriptedModel(["3.50"], remote=True)
+    Agent(model=model, router=Router(image=[ocr, Facts("facts", "image", "", 0.6)])).run(
+        ["How much is the tea? I am 42.", receipt()]
+    )
+    evidence = model.calls[0].settings.evidence
+    assert evidence is not None
+    assert evidence[0] == "How much is the tea? I am 42."
+    assert "Tea 3.50 mail <EMAIL_1>" in evidence  # as the model reads it: redacted
+    assert not any("480x400" in text for text in evidence)  # image facts are not evidence
+    assert not any("confidence" in text for text in evidence)  # nor the prompt's headers

@@ -7,10 +7,11 @@ Writes into the output folder (default evals/multimodal):
 - `suite.json`: the agent recipe (generic instructions, the calculator, CI runs 6 cases);
 - `cases.jsonl`: 48 cases, eight of each kind: "total", "item_price", "sum_two", "split",
   "date" and "name"; the first six cover the six kinds (the CI subset);
-- `images/<id>.png`: one image per case, drawn with Pillow in one of six fonts (DejaVu
-  Sans/Serif/Sans Mono, Liberation Sans/Serif/Mono) and one of three layouts (a narrow
-  till receipt, a wide invoice with a table, subtotal, VAT and total, a price board);
-- `audio/<id>.flac`: for the spoken half, the question said by espeak-ng (six voices,
+- `images/mNN.png`: one image per case (neutral names: a file name reaches the model), drawn
+  with Pillow in one of six fonts (DejaVu Sans/Serif/Sans Mono, Liberation Sans/Serif/Mono)
+  and one of three layouts (a narrow till receipt, a wide invoice with a table, subtotal,
+  VAT and total, a price board);
+- `audio/mNN.flac`: for the spoken half, the question said by espeak-ng (six voices,
   150-165 words a minute), 16 kHz mono FLAC; those cases carry no typed question (four of
   them carry a short typed instruction instead).
 
@@ -834,11 +835,13 @@ def build(out: Path, seed: int) -> list[dict[str, Any]]:
             layout, spoken = PLAN[kind][round_]
             number = round_ + 1
             case_id = f"{kind}-{number:02d}"
+            # media names say nothing about the case: a file name reaches the model
+            media = f"m{len(cases) + 1:02d}"
             family = FONT_NAMES[(k + round_) % len(FONT_NAMES)]
             doc = make_document(rng, layout, shop_words[len(cases)])
             about = next(invoice_names) if layout == "invoice" and kind == "name" else ""
             image = RENDERERS[layout](rng, doc, family)
-            image_path = out / "images" / f"{case_id}.png"
+            image_path = out / "images" / f"{media}.png"
             save_png(image, image_path)
             written.add(image_path)
             question, expected, extra = make_question(rng, kind, doc, spoken=spoken, about=about)
@@ -852,7 +855,7 @@ def build(out: Path, seed: int) -> list[dict[str, Any]]:
             if spoken:
                 voice = VOICES[spoken_count % len(VOICES)]
                 speed = rng.randint(150, 165)
-                audio_path = out / "audio" / f"{case_id}.flac"
+                audio_path = out / "audio" / f"{media}.flac"
                 speak(question, voice, speed, audio_path)
                 written.add(audio_path)
                 # a few spoken cases carry a short typed instruction; the rest only audio
@@ -860,8 +863,8 @@ def build(out: Path, seed: int) -> list[dict[str, Any]]:
                 metadata |= {"voice": voice, "speed_wpm": speed, "word_gap_ms": 10 * WORD_GAP}
                 spoken_count += 1
             metadata |= {"question": question, "size": list(image.size), **extra}
-            case["images"] = [f"images/{case_id}.png"]
-            case["audio"] = [f"audio/{case_id}.flac"] if spoken else []
+            case["images"] = [f"images/{media}.png"]
+            case["audio"] = [f"audio/{media}.flac"] if spoken else []
             case["expected"] = expected
             case["metadata"] = metadata
             cases.append(case)

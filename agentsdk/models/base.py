@@ -53,8 +53,12 @@ class GenerationSettings:
     grounded: bool | None = None
     """Numbers in tool arguments and answers must come from the conversation's evidence,
     and an answer after a tool result must state it (`agentsdk.models.grounding`). Local
-    models enforce it with a grammar; None: the model's own default (on for the stock
-    kit's LLM); servers cannot enforce it and ignore it."""
+    models enforce it with a grammar; None: the model's own default; servers cannot
+    enforce it and ignore it."""
+    evidence: tuple[str, ...] | None = None
+    """The texts whose numbers a grounded reply may write, besides tool results. None:
+    every user message. The agent passes the user's text and what was heard and read, so
+    prompt scaffolding (section numbers, confidences, file names) is not evidence."""
 
     def __post_init__(self) -> None:
         if self.max_tokens < 1:

@@ -35,14 +35,41 @@ __all__ = [
 
 _NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
 # Inside a JSON string: anything but digits, quotes and backslashes (escapes are not
-# needed for what a grounded answer writes).
-_FREE = r'[^0-9"\\]'
+# needed for what a grounded answer writes); a point or a comma only before a space, so
+# two allowed numbers cannot be glued into one that is not ("1" "." "526.14").
+_FREE = r'([^0-9"\\.,]|[.,] )'
+# The end of a sentence may be a point or a comma with nothing after it.
+_END = r"[.,]?"
+
+
+_WORDS = {
+    word: str(value)
+    for value, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ]
+    )
+}
+_WORD = re.compile(r"\b(" + "|".join(_WORDS) + r")\b", re.IGNORECASE)
 
 
 def _numbers(text: str) -> list[str]:
     """Numbers as written ("1,234.50", "12,50", "7"), plus their plain forms ("1234.50",
-    "12.50")."""
-    found: list[str] = []
+    "12.50"); small numbers written as English words count as their digits ("three" is
+    3), since transcripts and people write them so."""
+    found: list[str] = [_WORDS[m.group().lower()] for m in _WORD.finditer(text)]
     for match in _NUMBER.finditer(text):
         written = match.group().rstrip(".,")
         found.append(written)
@@ -62,12 +89,17 @@ def _plain(number: str) -> str:
     return number.replace(",", ".")
 
 
-def evidence_numbers(messages: Sequence[Message]) -> list[str]:
-    """Every number in the user's messages (with their fused observations) and in tool
-    results, each once, in order of appearance."""
+def evidence_numbers(
+    messages: Sequence[Message], evidence: Sequence[str] | None = None
+) -> list[str]:
+    """Every number in `evidence` (default: the user's messages, with their fused
+    observations) and in tool results, each once, in order of appearance."""
     seen: dict[str, None] = {}
+    texts = [m.content for m in messages if m.role == "user"] if evidence is None else evidence
+    for text in texts:
+        seen.update(dict.fromkeys(_numbers(text)))
     for message in messages:
-        if message.role in ("user", "tool"):
+        if message.role == "tool":
             seen.update(dict.fromkeys(_numbers(message.content)))
     return list(seen)
 
@@ -97,8 +129,8 @@ def _alternatives(numbers: Iterable[str]) -> str:
 def grounded_pattern(numbers: Sequence[str]) -> str:
     """A string of free text whose numbers are all among `numbers`."""
     if not numbers:
-        return f"^{_FREE}*$"
-    return f"^({_FREE}|{_alternatives(numbers)})*$"
+        return f"^{_FREE}*{_END}$"
+    return f"^({_FREE}|{_alternatives(numbers)})*{_END}$"
 
 
 STATING_LEAD = 48
@@ -108,7 +140,7 @@ model still reaches the number before its token budget runs out)."""
 
 def stating_pattern(results: Sequence[str]) -> str:
     """Free text that states one of `results` (and no other number)."""
-    return f"^{_FREE}{{0,{STATING_LEAD}}}({_alternatives(results)}){_FREE}*$"
+    return f"^{_FREE}{{0,{STATING_LEAD}}}({_alternatives(results)}){_FREE}*{_END}$"
 
 
 def ground_schema(schema: Mapping[str, Any], numbers: Sequence[str]) -> dict[str, Any]:
@@ -155,12 +187,16 @@ def _value(number: str) -> int | float:
 
 
 def ground_reply(
-    schema: Mapping[str, Any], messages: Sequence[Message], *, answer_key: str = "answer"
+    schema: Mapping[str, Any],
+    messages: Sequence[Message],
+    *,
+    evidence: Sequence[str] | None = None,
+    answer_key: str = "answer",
 ) -> dict[str, Any]:
-    """A reply schema grounded in `messages`: tool arguments and the answer may only
-    hold the evidence's numbers, and right after tool results the answer must state one
-    of theirs."""
-    grounded = ground_schema(schema, evidence_numbers(messages))
+    """A reply schema grounded in `messages` (and `evidence`, see `evidence_numbers`):
+    tool arguments and the answer may only hold the evidence's numbers, and right after
+    tool results the answer must state one of theirs."""
+    grounded = ground_schema(schema, evidence_numbers(messages, evidence))
     results = result_numbers(messages)
     return _state_results(grounded, results, answer_key) if results else grounded
 

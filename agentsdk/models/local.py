@@ -467,7 +467,7 @@ class LocalModel:
         if self._grounding(settings):
             from agentsdk.models.grounding import ground_reply
 
-            schema = ground_reply(schema, messages)
+            schema = ground_reply(schema, messages, evidence=settings.evidence)
         grammars = self.tool_grammars()
         compiled = grammars.compile(schema)
         penalty = settings.repetition_penalty or c.REPETITION_PENALTY

@@ -63,6 +63,7 @@ def test_evidence_is_the_users_messages_and_tool_results_not_the_instructions() 
         "16.6",
     ]
     assert result_numbers(messages) == ["16.6"]
+    assert evidence_numbers([Message.user("Split it between Three people")]) == ["3"]
     assert result_numbers(messages[:2]) == []
     failed = [*messages[:3], Message.tool(ToolResult("c1", "calc", "Error: division by zero"))]
     assert result_numbers(failed) == []
@@ -73,6 +74,8 @@ def test_patterns_allow_the_evidence_and_nothing_else() -> None:
     assert pattern.match("It is 12.50, for 3 people.")
     assert not pattern.match("It is 12.5")
     assert not pattern.match("It is 99")
+    assert not pattern.match("It is 3.12.50")  # no number glued from two
+    assert pattern.match("Items: 3, 12.50.")
     assert re.compile(grounded_pattern([])).match("no digits at all")
     stating = re.compile(stating_pattern(["16.6"]))
     assert stating.match("The total is 16.6.") and not stating.match("The total is 4.10")
