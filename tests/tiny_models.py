@@ -36,6 +36,20 @@ def byte_level_bpe(special_tokens: list[str], vocab_size: int) -> Any:
     return tokenizer
 
 
+def chat_tokenizer(specials: list[str], template: str) -> Any:
+    """A fast tokenizer on `byte_level_bpe` with ChatML turn markers and `template`."""
+    from transformers import PreTrainedTokenizerFast
+
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=byte_level_bpe(specials, 400),
+        bos_token="<|im_start|>",
+        eos_token="<|im_end|>",
+        pad_token="<|im_end|>",
+    )
+    fast.chat_template = template
+    return fast
+
+
 def build_tiny_chat_checkpoint(folder: Path, *, eos_first: bool = False) -> Path:
     """A byte-level BPE tokenizer with a chat template and a random 2-layer Llama.
 
@@ -43,17 +57,10 @@ def build_tiny_chat_checkpoint(folder: Path, *, eos_first: bool = False) -> Path
     emits end-of-turn at once.
     """
     import torch
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from transformers import LlamaConfig, LlamaForCausalLM
 
     specials = ["<|im_end|>", "<|im_start|>"] if eos_first else ["<|im_start|>", "<|im_end|>"]
-    tokenizer = byte_level_bpe(specials, 400)
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        bos_token="<|im_start|>",
-        eos_token="<|im_end|>",
-        pad_token="<|im_end|>",
-    )
-    fast.chat_template = CHAT_TEMPLATE
+    fast = chat_tokenizer(specials, CHAT_TEMPLATE)
     torch.manual_seed(0)
     config = LlamaConfig(
         vocab_size=len(fast),
@@ -162,16 +169,9 @@ def build_tool_calling_checkpoint(
     import random
 
     import torch
-    from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+    from transformers import Qwen2Config, Qwen2ForCausalLM
 
-    tokenizer = byte_level_bpe(["<|im_start|>", "<|im_end|>"], 400)
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
-        bos_token="<|im_start|>",
-        eos_token="<|im_end|>",
-        pad_token="<|im_end|>",
-    )
-    fast.chat_template = TOOL_TEMPLATE
+    fast = chat_tokenizer(["<|im_start|>", "<|im_end|>"], TOOL_TEMPLATE)
     rng = random.Random(0)
     words = [
         "what",
