@@ -217,6 +217,7 @@ class _Run:
 
             self.vault = PIIVault.from_dict(state.vault) if state.vault else PIIVault()
         self._check_perception()
+        self._check_names()
         if self.parts is not None:
             self._check_parts(self.parts)
             if agent.perception != "encoders":
@@ -240,6 +241,24 @@ class _Run:
                 f"perception={agent.perception!r} would send images and audio to the remote "
                 f"model {self.model.name!r}, and pixels and sound cannot be redacted: pass "
                 "Agent(remote_media=True) to allow it, or use perception='encoders'"
+            )
+
+    def _check_names(self) -> None:
+        """A typo in an approval or escalation name must not switch a safeguard off."""
+        agent = self.agent
+        unknown = sorted(set(agent.approvals) - set(self.tools))
+        if unknown:
+            known = ", ".join(sorted(self.tools)) or "none"
+            raise ConfigurationError(
+                f"approvals name tools the agent does not have: {unknown}; its tools: {known}"
+            )
+        encoders = {e.name for e in (*self.router.image, *self.router.audio)}
+        unknown = sorted(set(agent.escalation) - encoders) if self.encoding else []
+        if unknown:
+            known = ", ".join(sorted(encoders)) or "none"
+            raise ConfigurationError(
+                f"escalation names encoders the agent does not have: {unknown}; its "
+                f"encoders: {known}"
             )
 
     @property

@@ -52,3 +52,14 @@ def test_doctor_as_a_process_loads_the_kit() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "the stock kit is usable" in done.stdout
     assert done.stdout.count(" ok ") == 4
+
+
+def test_python_dash_m_agentsdk_is_the_command() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "agentsdk", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "usage: agentsdk" in done.stdout and "eval" in done.stdout

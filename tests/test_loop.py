@@ -533,3 +533,15 @@ def test_the_model_gets_the_evidence_a_grounded_reply_may_use() -> None:
     assert "Tea 3.50 mail <EMAIL_1>" in evidence  # as the model reads it: redacted
     assert not any("480x400" in text for text in evidence)  # image facts are not evidence
     assert not any("confidence" in text for text in evidence)  # nor the prompt's headers
+
+
+def test_a_typo_in_an_approval_or_escalation_name_is_an_error() -> None:
+    model = ScriptedModel(["ok"])
+    with pytest.raises(
+        ConfigurationError, match=r"approvals name tools .*\['Add'\]; its tools: add"
+    ):
+        Agent(model=model, tools=[add], approvals={"Add": "always"}).run("hi")
+    ocr = FixedEncoder("ocr", "image", "x", 0.9)
+    with pytest.raises(ConfigurationError, match=r"\['speach'\]; its encoders: ocr"):
+        Agent(model=model, router=Router(image=[ocr]), escalation={"speach": 0.3}).run("hi")
+    assert model.calls == []  # refused before anything ran
