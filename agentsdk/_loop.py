@@ -60,10 +60,9 @@ if TYPE_CHECKING:
 __all__ = ["execute", "resume"]
 
 READ = frozenset({"speech", "ocr"})
-"""Observation kinds that carry what was said or written: evidence for grounded replies."""
-REDACTED = READ
-"""Observation kinds whose text is redacted before a remote model reads it (the user's
-own text and tool results are redacted too)."""
+"""Observation kinds that carry what was said or written: redacted before a remote model
+reads them (the user's own text and tool results are too), and the evidence of grounded
+replies."""
 
 
 async def execute(
@@ -387,7 +386,7 @@ class _Run:
         if self.vault is not None:  # the model reads placeholders; tools get real values
             vault = self.vault
             observations = [
-                vault.redact_observation(o) if o.kind in REDACTED else o for o in observations
+                vault.redact_observation(o) if o.kind in READ else o for o in observations
             ]
             user_text = vault.redact(user_text)
         prompt = fuse(
@@ -477,7 +476,8 @@ class _Run:
     def evidence(self) -> tuple[str, ...]:
         """What a grounded reply may take numbers from: the user's text and what was heard
         and read (as the model reads them: redacted when redaction is on), and the earlier
-        turns' messages; not prompt scaffolding, image facts or vision tags."""
+        turns' user messages (fused prompts, headers included); not this turn's prompt
+        scaffolding, image facts or vision tags."""
         state, vault = self.state, self.vault
         texts = [state.user_text] + [o.text for o in state.observations if o.kind in READ]
         texts += [m.content for m in state.history if m.role == "user"]

@@ -453,9 +453,10 @@ class Kit:
         for role in ("speech", "ocr"):
             if role not in self._encoders and not self._in_memory(role):
                 missing.append(role)
-        vision = self._vision_path is not None and "vision" not in self._encoders
-        if vision and not is_loaded("vision"):
-            missing.append("vision")
+        if self._vision_path is not None and "vision" not in self._encoders:
+            with _shared_lock:
+                if self._vision_key() not in _shared:
+                    missing.append("vision")
         return missing
 
     def _in_memory(self, role: str) -> bool:
@@ -501,10 +502,14 @@ class Kit:
         path = str(Path(self._vision_path).expanduser())
         options = self._loader_options("vision")
         encoder: Encoder = _shared_model(
-            ("vision", _model_key(path, options)),
-            lambda: VisionEncoder.from_pretrained(path, **options),
+            self._vision_key(), lambda: VisionEncoder.from_pretrained(path, **options)
         )
         return encoder
+
+    def _vision_key(self) -> tuple[str, str]:
+        """The shared-model key of the kit's vision folder (with its placement options)."""
+        path = str(Path(str(self._vision_path)).expanduser())
+        return ("vision", _model_key(path, self._loader_options("vision")))
 
     def _loader_options(self, role: str) -> dict[str, Any]:
         return self.placement.loader_options(role) if self.placement is not None else {}

@@ -622,11 +622,11 @@ class _Media:
         if not full.is_file():
             return _missing(path)
         try:
-            png, width, height = _thumbnail(full)
+            data, mime, width, height = _thumbnail(full)
         except Exception as exc:  # an unreadable image never stops the report
             return f'<span class="missing">(unreadable image: {_e(path)}: {_e(exc)})</span>'
         return (
-            f'<figure><img class="thumb" src="data:image/png;base64,{png}" '
+            f'<figure><img class="thumb" src="data:{mime};base64,{data}" '
             f'width="{width}" height="{height}" alt="{_e(f"image {path}")}">'
             f"<figcaption>{_e(Path(path).name)}</figcaption></figure>"
         )
@@ -659,19 +659,15 @@ def _missing(path: str) -> str:
     return f'<span class="missing">(missing: {_e(path)})</span>'
 
 
-def _thumbnail(path: Path) -> tuple[str, int, int]:
-    """The image at `path` as a base64 PNG at most THUMBNAIL_PX on its long side."""
-    from PIL import Image, ImageOps
+def _thumbnail(path: Path) -> tuple[str, str, int, int]:
+    """The image at `path`, validated and upright like any input (`agentsdk.media.Image`),
+    at most THUMBNAIL_PX on its long side: base64 data, MIME type, width, height."""
+    from agentsdk.media import Image
 
-    with Image.open(path) as opened:
-        image = ImageOps.exif_transpose(opened)
-        if image.mode not in {"L", "LA", "RGB", "RGBA"}:
-            image = image.convert("RGBA" if image.has_transparency_data else "RGB")
-        image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG", optimize=True)
-        width, height = image.size
-    return base64.b64encode(buffer.getvalue()).decode("ascii"), width, height
+    thumb = Image(path).resized(THUMBNAIL_PX)
+    data, mime = thumb.encoded()
+    width, height = thumb.size
+    return base64.b64encode(data).decode("ascii"), mime, width, height
 
 
 # -- plots -----------------------------------------------------------------------------

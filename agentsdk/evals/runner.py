@@ -151,9 +151,12 @@ class EvalRun:
             raise ConfigurationError(f"not an eval result of format {FORMAT}")
         results = []
         for item in data.get("results") or ():
-            outcome = Outcome(text=item.get("answer", ""), paused=bool(item.get("paused")))
-            outcome.executed = tuple(item.get("executed") or ())
-            outcome.details = dict(item.get("details") or {})
+            outcome = Outcome(
+                text=item.get("answer", ""),
+                paused=bool(item.get("paused")),
+                executed=tuple(item.get("executed") or ()),
+                details=dict(item.get("details") or {}),
+            )
             results.append(
                 CaseResult(
                     case=Case.from_dict(item["case"]),

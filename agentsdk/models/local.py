@@ -430,13 +430,7 @@ class LocalModel:
     def _generate_constrained(
         self, messages: Sequence[Message], tools: Sequence[ToolSchema], settings: GenerationSettings
     ) -> ModelResponse:
-        replies = self._constrained(messages, tools, settings, streaming=False)
-        while True:
-            try:
-                next(replies)
-            except StopIteration as done:
-                response: ModelResponse = done.value
-                return response
+        return ModelStream(self._constrained(messages, tools, settings, streaming=False)).response
 
     def _constrained(
         self,

@@ -51,13 +51,9 @@ if TYPE_CHECKING:
 __all__ = ["OpenAIModel", "estimate_tokens", "normalise_base_url"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-_FINISH: dict[str, FinishReason] = {
-    "stop": "stop",
-    "length": "length",
-    "tool_calls": "tool_calls",
-    "function_call": "tool_calls",
-    "content_filter": "stop",
-}
+_FINISH: dict[str, FinishReason] = {"length": "length"}
+"""Finish reasons other than "stop" when the reply holds no tool call (a call makes it
+"tool_calls", whatever the server said)."""
 
 
 def _openai() -> Any:
@@ -399,7 +395,7 @@ def media_part(item: Image | Audio) -> dict[str, Any]:
 def _finish(reason: str | None, calls: tuple[ToolCall, ...]) -> FinishReason:
     if calls:
         return "tool_calls"
-    return _FINISH.get(reason or "stop", "stop") if reason != "tool_calls" else "stop"
+    return _FINISH.get(reason or "stop", "stop")
 
 
 def _usage(usage: Any) -> Usage:
