@@ -69,7 +69,7 @@ from agentsdk.safety import (
     pii_output_guardrail,
 )
 from agentsdk.state import RunState
-from agentsdk.tools import Tool, tool
+from agentsdk.tools import CallTemplate, Tool, tool
 
 __version__ = "0.1.0"
 
@@ -79,6 +79,7 @@ __all__ = [
     "ApprovalContext",
     "Audio",
     "AuditEntry",
+    "CallTemplate",
     "ChatModel",
     "CheckpointStore",
     "ConfigurationError",

@@ -451,7 +451,12 @@ class _Run:
         state = self.state
         state.step += 1
         step, messages = state.step, list(state.messages)
-        settings = dataclasses.replace(self.agent.settings, evidence=self.evidence())
+        settings = dataclasses.replace(
+            self.agent.settings,
+            evidence=self.evidence(),
+            request=self.request(),
+            sources=self.sources(),
+        )
         if self.sink is None:
             response = await asyncio.to_thread(
                 self.model.generate, messages, tools=self.schemas, settings=settings
@@ -481,6 +486,20 @@ class _Run:
         state, vault = self.state, self.vault
         texts = [state.user_text] + [o.text for o in state.observations if o.kind in READ]
         texts += [m.content for m in state.history if m.role == "user"]
+        return tuple(vault.redact(t) if vault is not None else t for t in texts)
+
+    def request(self) -> tuple[str, ...]:
+        """What the person asked this turn: their text and what was heard (redacted as
+        the model reads them)."""
+        state, vault = self.state, self.vault
+        texts = [state.user_text] + [o.text for o in state.observations if o.kind == "speech"]
+        texts = [t for t in texts if t.strip()]
+        return tuple(vault.redact(t) if vault is not None else t for t in texts)
+
+    def sources(self) -> tuple[str, ...]:
+        """What was read this turn (OCR), redacted as the model reads it."""
+        state, vault = self.state, self.vault
+        texts = [o.text for o in state.observations if o.kind == "ocr" and o.text.strip()]
         return tuple(vault.redact(t) if vault is not None else t for t in texts)
 
     def pause(self) -> RunResult:

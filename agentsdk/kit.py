@@ -155,6 +155,9 @@ def _load_llm(spec: ComponentSpec, folder: Path, **options: Any) -> ChatModel:
 
     # 135M parameters choose tools poorly on their own: the kit's MiniLM picks the tool
     # (loaded on the first request that has tools), the grammar makes the call valid.
+    # Grounded when it has read something: on evals/multimodal the stock model was right
+    # in 5 of 48 cases writing freely and in 43 of 48 choosing from what was read.
+    options.setdefault("grounded", "auto")
     return LocalModel.from_pretrained(
         folder,
         gguf_file=spec.files[0].path,

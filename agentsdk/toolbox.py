@@ -17,9 +17,15 @@ from pathlib import Path
 from typing import TypeAlias
 
 from agentsdk.errors import ConfigurationError
-from agentsdk.tools import Tool, tool
+from agentsdk.tools import CallTemplate, Tool, tool
 
-__all__ = ["arithmetic_value", "calculator", "current_time", "make_file_reader"]
+__all__ = [
+    "CALCULATOR_TEMPLATES",
+    "arithmetic_value",
+    "calculator",
+    "current_time",
+    "make_file_reader",
+]
 
 Number: TypeAlias = int | Decimal
 
@@ -54,7 +60,70 @@ _REFUSED_OPERATORS: dict[type[ast.operator], str] = {
 }
 
 
-@tool
+CALCULATOR_TEMPLATES = (
+    CallTemplate(
+        {"expression": "{value}"},
+        (
+            "How much does the lamp cost?",
+            "What is the amount due?",
+            "What was the final bill?",
+            "How much is one ticket?",
+            "What did I pay for the taxi?",
+            "What is the balance on the statement?",
+        ),
+    ),
+    CallTemplate(
+        {"expression": "{value} + {value}"},
+        (
+            "What do a coffee and a sandwich come to together?",
+            "Add the hotel and the flight.",
+            "What is the cost of the shoes plus the socks?",
+            "How much for both the rent and the deposit?",
+            "Combined, what do the two books cost?",
+        ),
+    ),
+    CallTemplate(
+        {"expression": "{value} - {value}"},
+        (
+            "How much more is the train than the bus?",
+            "What is the difference between the two quotes?",
+            "How much cheaper is the small size?",
+            "By how much did the price go down?",
+        ),
+    ),
+    CallTemplate(
+        {"expression": "{value} * {count}"},
+        (
+            "What do 4 tickets cost?",
+            "How much for six bottles at that price?",
+            "Three nights at this rate cost how much?",
+            "What would ten of these cost?",
+        ),
+    ),
+    CallTemplate(
+        {"expression": "{value} / {count}"},
+        (
+            "Divide the bill among 5 friends.",
+            "Four of us share the taxi; what does each one owe?",
+            "What is the price per person for a group of 6?",
+            "Halve the cost between us two.",
+        ),
+    ),
+    CallTemplate(
+        {"expression": "{values: + }"},
+        (
+            "Add up all the prices on the list.",
+            "What does everything in the basket come to?",
+            "Sum the amounts of all the entries.",
+            "What do all the listed things cost altogether?",
+        ),
+    ),
+)
+"""The shapes of calculation a grounded local model chooses among (`CallTemplate`): the
+examples are generic requests, written for this purpose, not taken from any eval."""
+
+
+@tool(templates=CALCULATOR_TEMPLATES)
 def calculator(expression: str) -> str:
     """Calculate totals, sums, differences, shares and other arithmetic on numbers, such
     as adding up prices or splitting an amount. Evaluates the expression exactly and

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeGuard, overload
 import pydantic
 
 from agentsdk.errors import ConfigurationError, ToolArgumentsError
+from agentsdk.models.extractive import TEMPLATES_KEY
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool, StructuredTool
@@ -52,6 +53,7 @@ def _is_langchain_tool(obj: object) -> TypeGuard[BaseTool]:
 
 __all__ = [
     "Approval",
+    "CallTemplate",
     "Tool",
     "ToolArgumentsError",
     "ToolLike",
@@ -85,6 +87,35 @@ class ToolOutcome:
     """Wall time spent, validation included."""
 
 
+@dataclass(frozen=True, slots=True)
+class CallTemplate:
+    """A shape of call the tool takes, for small local models that choose rather than
+    write (`agentsdk.models.extractive`): argument values with slots, and example
+    requests it answers.
+
+    Slots in string values: `{value}` a number read from the sources (the best-ranked
+    first, then the next), `{count}` a number from the request, `{values:SEP}` all the
+    numbers listed like the best one, joined by SEP. Examples must be generic requests,
+    never your evaluation data.
+
+    >>> CallTemplate({"expression": "{value} / {count}"}, ("Split the bill 4 ways.",))
+    """
+
+    arguments: Mapping[str, Any]
+    examples: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.arguments, Mapping) or not self.arguments:
+            raise ConfigurationError("a CallTemplate needs a mapping of arguments")
+        if isinstance(self.examples, str) or not self.examples:
+            raise ConfigurationError("a CallTemplate needs a tuple of example requests")
+        if not all(isinstance(e, str) and e.strip() for e in self.examples):
+            raise ConfigurationError("CallTemplate examples must be non-empty strings")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"arguments": dict(self.arguments), "examples": list(self.examples)}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class Tool:
     """A callable the model may use: name, description, JSON schema and how to run it.
@@ -109,6 +140,9 @@ class Tool:
     """Seconds a call may take; None waits for ever."""
     is_async: bool = False
     """True when `function` is a coroutine function; sync ones run in a worker thread."""
+    templates: tuple[CallTemplate, ...] = ()
+    """Shapes of call a grounded local model may choose from instead of writing the
+    arguments (see `CallTemplate`); ignored by other models."""
 
     def __post_init__(self) -> None:
         _check_name(self.name)
@@ -131,21 +165,32 @@ class Tool:
             )
         if not callable(self.function):
             raise ConfigurationError(f"tool {self.name!r}: function must be callable")
+        for template in self.templates:
+            if not isinstance(template, CallTemplate):
+                raise ConfigurationError(
+                    f"tool {self.name!r}: templates must be CallTemplate objects"
+                )
+            unknown = set(template.arguments) - set(self.parameters.get("properties") or {})
+            if unknown:
+                raise ConfigurationError(
+                    f"tool {self.name!r}: a template names unknown arguments {sorted(unknown)}"
+                )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.function(*args, **kwargs)
 
     def schema(self) -> dict[str, Any]:
         """The OpenAI tool format: {"type": "function", "function": {name, description,
-        parameters}}; a fresh copy each call."""
-        return {
-            "type": "function",
-            "function": {
-                "name": self.name,
-                "description": self.description,
-                "parameters": copy.deepcopy(self.parameters),
-            },
+        parameters}}; a fresh copy each call. Call templates, if any, ride along under
+        `TEMPLATES_KEY`, which remote models strip."""
+        function: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description,
+            "parameters": copy.deepcopy(self.parameters),
         }
+        if self.templates:
+            function[TEMPLATES_KEY] = [t.to_dict() for t in self.templates]
+        return {"type": "function", "function": function}
 
     def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """Check and coerce arguments; the ones given, validated, by name.
@@ -252,6 +297,7 @@ def tool(
     description: str | None = None,
     approval: Approval = "never",
     timeout: float | None = None,
+    templates: Sequence[CallTemplate] = (),
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -263,6 +309,7 @@ def tool(
     description: str | None = None,
     approval: Approval = "never",
     timeout: float | None = None,
+    templates: Sequence[CallTemplate] = (),
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Make a `Tool` from a function with type hints and a docstring.
 
@@ -274,9 +321,10 @@ def tool(
         raise ConfigurationError(f"use @tool(name={function!r}) to name a tool")
 
     def decorate(fn: Callable[..., Any]) -> Tool:
-        return _function_tool(
+        made = _function_tool(
             fn, name=name, description=description, approval=approval, timeout=timeout
         )
+        return dataclasses.replace(made, templates=tuple(templates)) if templates else made
 
     return decorate if function is None else decorate(function)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,7 @@ def test_demo_hears_reads_calls_the_calculator_and_answers() -> None:
     assert result.tool_calls[0].name == "calculator"
     assert not result.tool_results[0].is_error, printed
     assert "tool call: calculator(" in printed
+    # the four prices add up to 25.45: the result, and the answer states it
+    assert result.tool_results[0].content == "25.45", printed
+    assert re.search(r"(?<![\d.])25\.45(?![\d])", result.text), printed
+    assert "answer: 25.45" in printed

@@ -101,7 +101,11 @@ class Suite:
         tools: list[Any] = [_toolbox(name) for name in options.pop("tools", ())]
         tools += [side_effect_tool(spec) for spec in self.config.get("side_effect_tools", ())]
         limits = Limits(max_steps=int(options.pop("max_steps", 4)))
-        settings = GenerationSettings(max_tokens=int(options.pop("max_tokens", 128)))
+        grounded = options.pop("grounded", None)
+        settings = GenerationSettings(
+            max_tokens=int(options.pop("max_tokens", 128)),
+            grounded=None if grounded is None else bool(grounded),
+        )
         instructions = options.pop("instructions", DEFAULT_INSTRUCTIONS)
         kit = Kit.stock()
         chat = resolve_model(model) if model else None

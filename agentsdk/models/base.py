@@ -59,6 +59,13 @@ class GenerationSettings:
     """The texts whose numbers a grounded reply may write, besides tool results. None:
     every user message. The agent passes the user's text and what was heard and read, so
     prompt scaffolding (section numbers, confidences, file names) is not evidence."""
+    request: tuple[str, ...] | None = None
+    """What the person asked this turn, in their words (typed text, transcripts). None:
+    the last user message."""
+    sources: tuple[str, ...] | None = None
+    """What was read this turn (OCR text, documents): a grounded local model answers the
+    request by choosing from these (`agentsdk.models.extractive`). None or empty: it
+    writes its reply under the number grammar instead."""
 
     def __post_init__(self) -> None:
         if self.max_tokens < 1:

@@ -29,6 +29,8 @@ __all__ = [
     "ground_reply",
     "ground_schema",
     "grounded_pattern",
+    "numbers_in_text",
+    "plain_number",
     "result_numbers",
     "stating_pattern",
 ]
@@ -65,7 +67,7 @@ _WORDS = {
 _WORD = re.compile(r"\b(" + "|".join(_WORDS) + r")\b", re.IGNORECASE)
 
 
-def _numbers(text: str) -> list[str]:
+def numbers_in_text(text: str) -> list[str]:
     """Numbers as written ("1,234.50", "12,50", "7"), plus their plain forms ("1234.50",
     "12.50"); small numbers written as English words count as their digits ("three" is
     3), since transcripts and people write them so."""
@@ -73,13 +75,13 @@ def _numbers(text: str) -> list[str]:
     for match in _NUMBER.finditer(text):
         written = match.group().rstrip(".,")
         found.append(written)
-        plain = _plain(written)
+        plain = plain_number(written)
         if plain != written:
             found.append(plain)
     return found
 
 
-def _plain(number: str) -> str:
+def plain_number(number: str) -> str:
     """Without thousands separators, with a decimal point: "1,234.50" -> "1234.50",
     "12,50" -> "12.50" (a comma before three digits is a thousands separator)."""
     if "," not in number:
@@ -97,10 +99,10 @@ def evidence_numbers(
     seen: dict[str, None] = {}
     texts = [m.content for m in messages if m.role == "user"] if evidence is None else evidence
     for text in texts:
-        seen.update(dict.fromkeys(_numbers(text)))
+        seen.update(dict.fromkeys(numbers_in_text(text)))
     for message in messages:
         if message.role == "tool":
-            seen.update(dict.fromkeys(_numbers(message.content)))
+            seen.update(dict.fromkeys(numbers_in_text(message.content)))
     return list(seen)
 
 
@@ -116,7 +118,7 @@ def result_numbers(messages: Sequence[Message]) -> list[str]:
         return []
     found: dict[str, None] = {}
     for message in results:
-        found.update(dict.fromkeys(_numbers(message.content)))
+        found.update(dict.fromkeys(numbers_in_text(message.content)))
     return list(found)
 
 
@@ -182,7 +184,7 @@ def _ground(schema: dict[str, Any], numbers: Sequence[str]) -> dict[str, Any]:
 
 
 def _value(number: str) -> int | float:
-    plain = _plain(number)
+    plain = plain_number(number)
     return float(plain) if "." in plain else int(plain)
 
 

@@ -26,7 +26,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -144,7 +144,7 @@ class LocalModel:
         constrained_tools: bool = True,
         tool_ranker: ToolRanker | None = None,
         tool_candidates: int = 1,
-        grounded: bool = False,
+        grounded: bool | Literal["auto"] = False,
     ) -> None:
         if getattr(tokenizer, "chat_template", None) is None:
             raise ConfigurationError(
@@ -171,9 +171,14 @@ class LocalModel:
         self.tool_candidates = tool_candidates
         """How many of the ranker's best tools are offered (1: the ranker picks)."""
         self.grounded = grounded
-        """Ground replies by default (`GenerationSettings.grounded` None): numbers only
-        from the evidence, tool results stated (see `agentsdk.models.grounding`)."""
+        """Whether replies are grounded when `GenerationSettings.grounded` is None: answers
+        and calls chosen from what was read (`agentsdk.models.extractive`), numbers only
+        from the evidence (`agentsdk.models.grounding`). True: always; "auto": when a
+        request comes with `sources` (an agent that read an image or a document);
+        False: never."""
         self._grammars: ToolGrammars | None = None
+        self._embeddings: dict[str, Any] = {}
+        self._embeddings_lock = threading.Lock()
 
     @classmethod
     def from_pretrained(
@@ -190,7 +195,7 @@ class LocalModel:
         constrained_tools: bool = True,
         tool_ranker: ToolRanker | None = None,
         tool_candidates: int = 1,
-        grounded: bool = False,
+        grounded: bool | Literal["auto"] = False,
     ) -> LocalModel:
         """Load a local checkpoint folder, or a GGUF file (a path ending in .gguf, or a
         folder plus `gguf_file=`). Never downloads.
@@ -448,6 +453,12 @@ class LocalModel:
             raise ConfigurationError("cannot generate from an empty conversation")
         specs = c.tool_specs(tools)
         offered, decided = self._offer_tools(messages, specs)
+        if self._grounding(settings):
+            chosen = self._extract(messages, tools, offered if decided else None, settings)
+            if chosen is not None:
+                if streaming and chosen.text:
+                    yield chosen.text
+                return chosen
         answer = not (decided and offered)  # the ranker found a relevant tool: call it
         conversation = c.prepare_conversation(messages, offered, answer=answer)
         inputs = self._encode_conversation(conversation)
@@ -505,7 +516,128 @@ class LocalModel:
         return ModelResponse(text, (), usage, "length", self._name)
 
     def _grounding(self, settings: GenerationSettings) -> bool:
-        return self.grounded if settings.grounded is None else settings.grounded
+        if settings.grounded is not None:
+            return settings.grounded
+        if self.grounded != "auto":
+            return bool(self.grounded)
+        return any(text.strip() for text in settings.sources or ())
+
+    # -- extractive replies (agentsdk.models.extractive) -----------------------------
+
+    def chat_prompt(self, user: str) -> str:
+        """`user` as one user turn of this model's chat template, ready for the reply."""
+        text: str = self._tokenizer.apply_chat_template(
+            [{"role": "user", "content": user}], tokenize=False, add_generation_prompt=True
+        )
+        return text
+
+    def likelihoods(self, prompt: str, continuations: Sequence[str]) -> list[float]:
+        """The mean log-probability per token of each continuation after `prompt`: the
+        prompt is read once and its cached keys and values serve every continuation,
+        scored in batches of `LIKELIHOOD_BATCH`."""
+        import copy
+
+        torch = _torch()
+        if not continuations:
+            return []
+        tokenizer, model = self._tokenizer, self._model
+        prompt_ids = tokenizer.encode(prompt, add_special_tokens=False)
+        encoded = [
+            tokenizer.encode(t, add_special_tokens=False) or [self._pad_id] for t in continuations
+        ]
+        scores: list[float] = []
+        with self._lock, torch.inference_mode():
+            out = model(
+                torch.tensor([prompt_ids], device=self.device), use_cache=True, logits_to_keep=1
+            )
+            past, last = out.past_key_values, out.logits[0, -1].float()
+            first = torch.log_softmax(last, -1)
+            for start in range(0, len(encoded), LIKELIHOOD_BATCH):
+                batch = encoded[start : start + LIKELIHOOD_BATCH]
+                width = max(len(ids) for ids in batch)
+                ids = torch.full((len(batch), width), self._pad_id, dtype=torch.long)
+                mask = torch.zeros((len(batch), len(prompt_ids) + width), dtype=torch.long)
+                mask[:, : len(prompt_ids)] = 1
+                for row, tokens in enumerate(batch):
+                    ids[row, : len(tokens)] = torch.tensor(tokens)
+                    mask[row, len(prompt_ids) : len(prompt_ids) + len(tokens)] = 1
+                cache = copy.deepcopy(past)
+                cache.batch_repeat_interleave(len(batch))
+                logits = model(
+                    ids.to(self.device),
+                    attention_mask=mask.to(self.device),
+                    past_key_values=cache,
+                    use_cache=True,
+                ).logits.float()
+                logprobs = torch.log_softmax(logits, -1)
+                for row, tokens in enumerate(batch):
+                    total = float(first[tokens[0]])
+                    for i in range(1, len(tokens)):
+                        total += float(logprobs[row, i - 1, tokens[i]])
+                    scores.append(total / len(tokens))
+        return scores
+
+    def _extract(
+        self,
+        messages: Sequence[Message],
+        tools: Sequence[ToolSchema],
+        chosen_tools: tuple[ToolSpec, ...] | None,
+        settings: GenerationSettings,
+    ) -> ModelResponse | None:
+        """An extractive reply when something was read this turn and the choice can be
+        made here (see `agentsdk.models.extractive`); None to generate instead.
+        `chosen_tools`: the tools the ranker settled on (None when it did not decide)."""
+        from agentsdk.models import extractive as x
+
+        ranker = self.tool_ranker
+        embed = getattr(ranker, "embed", None)
+        if not settings.sources or embed is None:
+            return None
+        last = messages[-1]
+        if last.role == "tool":  # after tool results: the answer is the result
+            if last.content.startswith("Error") or not last.content.strip():
+                return None
+            return self._extracted(last.content.strip(), (), last.content)
+        if chosen_tools is None or last.role != "user":
+            return None
+        request = settings.request or (last.content,)
+        question = " ".join(part.strip() for part in request if part.strip())
+        lines = x.source_lines(settings.sources, request)
+        if not question or not lines:
+            return None
+        reader = _Reader(self, embed)
+        ranked = x.rank_spans(question, lines, reader)
+        if not ranked:
+            return None
+        prompt = x.reading_prompt(lines, question)
+        counts = x.request_counts(request)
+        named = x.named_lines(question, lines)
+        every = [t for group in x.templates_of(tools).values() for t in group]
+        if chosen_tools:  # the ranker chose this tool: fill one of its templates
+            templates = [t for t in every if t.tool == chosen_tools[0].name]
+        elif ranked[0].kind == "number":
+            # no tool seemed relevant, but a number may still need computing: the best
+            # template of any tool says whether (reading one value is not computing)
+            templates = every
+        else:  # the best answer is words: computing only from several named values
+            templates = [t for t in every if x.value_slots(t) >= 2 or x.reads_one_value(t)]
+        choice = x.choose_template(question, templates, reader, counts, lines)
+        arguments = (
+            x.fill_template(choice.template, ranked, counts, lines, named) if choice else None
+        )
+        if choice is None or arguments is None:
+            if chosen_tools:
+                return None  # no template fits: the grammar writes the arguments
+            return self._extracted(ranked[0].text, (), prompt)
+        if x.is_reading(arguments):
+            return self._extracted(ranked[0].text, (), prompt)  # the value is the answer
+        return self._extracted("", (ToolCall(choice.template.tool, arguments),), prompt)
+
+    def _extracted(self, text: str, calls: tuple[ToolCall, ...], prompt: str) -> ModelResponse:
+        written = text or "".join(c.name + json.dumps(dict(c.arguments)) for c in calls)
+        usage = Usage(self.count_tokens(prompt), self.count_tokens(written))
+        reason: FinishReason = "tool_calls" if calls else "stop"
+        return ModelResponse(text, calls, usage, reason, self._name)
 
     def _with_prefix(self, inputs: Any, prefix: str) -> dict[str, Any]:
         """The prompt's ids with the chosen opening appended, and their attention mask."""
@@ -700,3 +832,36 @@ def _parse_tool_calls(text: str, tools: Sequence[ToolSchema]) -> tuple[str, tupl
         return text, ()
     remaining = _TOOL_CALL_TAG.sub("", text).strip() if tagged else ""
     return remaining, tuple(calls)
+
+
+LIKELIHOOD_BATCH = 32
+"""Continuations scored together by `LocalModel.likelihoods`."""
+EMBEDDING_CACHE_SIZE = 4096
+"""Sentence embeddings kept per model for extractive replies."""
+
+
+class _Reader:
+    """A `LocalModel` and its ranker's sentence embeddings, as `extractive.Reader`.
+    Embeddings of texts seen before (template examples, mostly) are kept per model."""
+
+    def __init__(self, model: LocalModel, embed: Callable[[Sequence[str]], Any]) -> None:
+        self._model = model
+        self._embed = embed
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        torch = _torch()
+        cache = self._model._embeddings
+        with self._model._embeddings_lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in cache]
+            if missing:
+                if len(cache) + len(missing) > EMBEDDING_CACHE_SIZE:
+                    cache.clear()
+                for text, row in zip(missing, self._embed(missing), strict=True):
+                    cache[text] = row
+            return torch.stack([cache[t] for t in texts])
+
+    def likelihoods(self, prompt: str, continuations: Sequence[str]) -> list[float]:
+        return self._model.likelihoods(prompt, continuations)
+
+    def chat_prompt(self, user: str) -> str:
+        return self._model.chat_prompt(user)

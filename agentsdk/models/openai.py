@@ -197,7 +197,7 @@ class OpenAIModel:
         if settings.seed is not None:
             body["seed"] = settings.seed
         if tools:
-            body["tools"] = [dict(t) for t in tools]
+            body["tools"] = [_wire_tool(t) for t in tools]
         extra = dict(self._extra_body)
         if settings.sampling and settings.top_k is not None:
             extra.setdefault("top_k", settings.top_k)  # vLLM, llama.cpp, Ollama read it
@@ -418,3 +418,12 @@ def _server_message(exc: Any) -> str:
         if isinstance(error, str):
             return error[:500]
     return str(getattr(exc, "message", "") or exc)[:500]
+
+
+def _wire_tool(schema: ToolSchema) -> dict[str, Any]:
+    """The tool as a server reads it: our own extension keys (call templates) removed."""
+    tool = dict(schema)
+    function = tool.get("function")
+    if isinstance(function, Mapping):
+        tool["function"] = {k: v for k, v in function.items() if not str(k).startswith("x-")}
+    return tool

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import zlib
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +17,8 @@ from agentsdk import (
     LocalModel,
     Message,
     ModelNotFoundError,
+    ToolCall,
+    ToolResult,
 )
 from agentsdk.models.local import _cut_at_stop, _parse_tool_calls, _stable_length
 from tests.tiny_models import build_tiny_chat_checkpoint
@@ -225,3 +231,130 @@ def test_a_local_model_reads_text_only(tiny: LocalModel) -> None:
     with pytest.raises(ConfigurationError, match="perception='encoders'"):
         tiny.stream([Message.user("what is this?", media=[picture])])
     assert tiny.remote is False
+
+
+# -- extractive replies (agentsdk.models.extractive) -----------------------------------
+
+RECEIPT = "ORCHARD STORES\nIssued 3 Mar 2032\nKettle 19.99\nToaster 24.50\nMugs 6.25\nTOTAL 50.74"
+
+
+class WordRanker:
+    """A tool ranker with a fixed verdict and a bag-of-words sentence embedding."""
+
+    def __init__(self, chosen: str | None) -> None:
+        self.chosen = chosen
+        self.threshold = 0.5
+
+    def scores(self, request: str, specs: Sequence[Any]) -> list[float]:
+        return [1.0 if s.name == self.chosen else 0.0 for s in specs]
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        import torch
+
+        rows = torch.zeros(len(texts), 512)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"[a-z]+", text.lower()):
+                rows[row, zlib.crc32(word.encode()) % 512] += 1
+        return torch.nn.functional.normalize(rows, dim=-1)
+
+
+def reading(model: LocalModel, question: str, **settings: Any) -> GenerationSettings:
+    return GenerationSettings(
+        max_tokens=32,
+        request=(question,),
+        sources=(RECEIPT,),
+        evidence=(question, RECEIPT),
+        **settings,
+    )
+
+
+def spans_of(text: str) -> set[str]:
+    from agentsdk.models.extractive import line_spans
+
+    return {s.text for i, line in enumerate(text.splitlines()) for s in line_spans(line, i)}
+
+
+@pytest.fixture
+def reader(tiny_checkpoint: Path) -> LocalModel:
+    return LocalModel.from_pretrained(
+        tiny_checkpoint, grounded="auto", tool_ranker=WordRanker(None)
+    )
+
+
+def test_grounded_auto_chooses_an_answer_from_what_was_read(reader: LocalModel) -> None:
+    question = "How much is the toaster?"
+    reply = reader.generate([Message.user(question)], settings=reading(reader, question))
+    # random weights: which span is unknowable, that it is one of what was read is not
+    assert reply.text in spans_of(RECEIPT)
+    assert reply.tool_calls == () and reply.finish_reason == "stop"
+    streamed = reader.stream([Message.user(question)], settings=reading(reader, question))
+    assert "".join(streamed) == reply.text
+
+
+def test_grounded_auto_leaves_plain_chat_alone(reader: LocalModel) -> None:
+    plain = reader.generate(
+        [Message.user("hello")], settings=GenerationSettings(max_tokens=6, stop=("\n",))
+    )
+    assert plain.usage.output_tokens >= 1 and not plain.text.startswith("{")
+
+
+def test_a_template_is_filled_from_the_lines_the_request_names(tiny_checkpoint: Path) -> None:
+    from agentsdk.toolbox import calculator
+
+    model = LocalModel.from_pretrained(
+        tiny_checkpoint, grounded="auto", tool_ranker=WordRanker("calculator")
+    )
+    question = "What do the kettle and the mugs cost together?"
+    reply = model.generate(
+        [Message.user(question)], tools=[calculator.schema()], settings=reading(model, question)
+    )
+    assert [c.name for c in reply.tool_calls] == ["calculator"]
+    assert sorted(reply.tool_calls[0].arguments["expression"].split(" + ")) == ["19.99", "6.25"]
+    assert reply.finish_reason == "tool_calls"
+
+
+def test_after_a_tool_result_the_extractive_answer_is_the_result(reader: LocalModel) -> None:
+    question = "What do the kettle and the mugs cost together?"
+    messages = [
+        Message.user(question),
+        Message.assistant("", [ToolCall("calculator", {"expression": "19.99 + 6.25"}, "c1")]),
+        Message.tool(ToolResult("c1", "calculator", "26.24")),
+    ]
+    assert reader.generate(messages, settings=reading(reader, question)).text == "26.24"
+
+
+@pytest.mark.stock
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What do the kettle and the mugs cost together?", {"19.99 + 6.25", "6.25 + 19.99"}),
+        ("We are four, split the total. How much each?", {"50.74 / 4"}),
+    ],
+)
+def test_stock_llm_computes_from_what_was_read(
+    stock_llm: LocalModel, question: str, expected: set[str]
+) -> None:
+    from agentsdk.toolbox import calculator
+
+    reply = stock_llm.generate(
+        [Message.user(question)],
+        tools=[calculator.schema()],
+        settings=reading(stock_llm, question),
+    )
+    assert [c.arguments["expression"] for c in reply.tool_calls][:1] in ([e] for e in expected)
+
+
+@pytest.mark.stock
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("How much is the toaster?", "24.50"), ("When was it issued?", "3 Mar 2032")],
+)
+def test_stock_llm_reads_the_answer_off_the_lines(
+    stock_llm: LocalModel, question: str, expected: str
+) -> None:
+    from agentsdk.toolbox import calculator
+
+    reply = stock_llm.generate(
+        [Message.user(question)], tools=[calculator.schema()], settings=reading(stock_llm, question)
+    )
+    assert (reply.text, reply.tool_calls) == (expected, ())

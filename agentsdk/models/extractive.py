@@ -1,0 +1,542 @@
+"""Extractive replies: a small local model answers by choosing from what was read.
+
+A 135M model asked about a document it was shown writes fluent nonsense: digits that
+appear nowhere, the file's name, a price from the wrong line, an expression of one number.
+Measured on evals/multimodal it was right in 5 of 48 cases, and 6 with every number
+grounded by the grammar. What it *can* do is tell which of a few given options fits best.
+So when a grounded local model has read something this turn (OCR text, a document, a tool's
+output), its reply is a choice, not free writing:
+
+1. **Rank what was read.** The sources are split into lines; each line is scored for the
+   request by a sentence embedding (cosine with the request) plus the model's own
+   likelihood of the line after "The answer is in this line:" (both as z-scores, so
+   neither scale dominates). Each line is cut into spans: dates, numbers (not the parts
+   of a time, a date or a code) and its words without the numbers. A span's score is its
+   line's plus the z-scored mean log-likelihood of the span as the answer to the request.
+2. **Answer** with the best span; or, when the tool ranker chose a tool that has **call
+   templates** (`CallTemplate`, such as the stock calculator's "{value} + {value}"),
+   choose the template whose example requests are nearest the request (the same sentence
+   embedding) and fill its slots from the ranking: `{value}` takes the best numbers read,
+   in turn; `{count}` a number from the request itself ("three people" is 3), and a
+   template with a `{count}` is not chosen when the request holds none; `{values:SEP}` all
+   the numbers written like the best one (same decimals), one per line in reading order,
+   joined by SEP, stopping at one that equals the sum so far (a stated total).
+3. **After a tool result** the answer is that result.
+
+What it guarantees: every value in an extractive answer or filled call was read or heard
+this turn, or computed by a tool from such values. What it cannot: answer what is not
+written anywhere (it then answers with the nearest thing that is), or phrase a sentence;
+tools without templates keep the grammar-constrained arguments of `grounding`.
+
+Everything here works through the `Reader` protocol (embed texts, score continuations),
+so the logic runs with scripted scores in tests; `LocalModel` is the real reader.
+"""
+
+from __future__ import annotations
+
+import decimal
+import re
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from agentsdk.models.grounding import numbers_in_text, plain_number
+
+__all__ = [
+    "ANSWER_HINT",
+    "LINE_LEAD",
+    "TEMPLATES_KEY",
+    "Choice",
+    "Reader",
+    "Span",
+    "Template",
+    "choose_template",
+    "fill_template",
+    "is_reading",
+    "line_spans",
+    "named_lines",
+    "operation_text",
+    "rank_spans",
+    "reading_prompt",
+    "reads_one_value",
+    "request_counts",
+    "source_lines",
+    "templates_of",
+    "usable",
+    "value_slots",
+]
+
+LINE_LEAD = "The answer is in this line: "
+"""What the model continues with each line when lines are scored."""
+ANSWER_HINT = "Answer with a word, a number or a date from the text."
+"""Said after the request when the candidate answers are scored."""
+MAX_LINES = 60
+"""Lines scored at most (the first ones, in reading order)."""
+
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?[ -]{_MONTH}[ ,-]+\d{{4}}\b"
+    rf"|\b{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}\b"
+    r"|\b\d{4}-\d{1,2}-\d{1,2}\b"
+    r"|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b",
+    re.IGNORECASE,
+)
+# a number standing alone: not glued to letters ("1kg", "INV-8194"), not part of a time
+# ("09:41") or of something joined by / or -
+_NUMBER = re.compile(r"(?<![\w.,:/-])\d+(?:[.,]\d+)*(?![\w:/-]|[.,]\d)")
+_PLACEHOLDER = re.compile(r"\{(value|count|values)(?::([^}]*))?\}")
+
+
+class Reader(Protocol):
+    """What extraction needs from a model: sentence embeddings and likelihoods."""
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        """One normalised row per text (a torch tensor or an array)."""
+        ...
+
+    def likelihoods(self, prompt: str, continuations: Sequence[str]) -> list[float]:
+        """The mean log-probability per token of each continuation after `prompt`."""
+        ...
+
+    def chat_prompt(self, user: str) -> str:
+        """`user` as one user turn of the model's chat template, ready for its reply."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A piece of one line that could be the answer."""
+
+    text: str
+    kind: Literal["date", "number", "words"]
+    line: int
+    """Index of its line in the lines ranked."""
+    score: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A call template as the model side reads it from a tool's schema."""
+
+    tool: str
+    arguments: Mapping[str, Any]
+    examples: tuple[str, ...]
+
+
+def source_lines(sources: Sequence[str], request: Sequence[str]) -> list[str]:
+    """The lines of what was read: every source text that is not the request itself,
+    split into non-empty lines, without fence lines, each once, at most `MAX_LINES`."""
+    asked = {part.strip() for part in request}
+    seen: dict[str, None] = {}
+    for text in sources:
+        if text.strip() in asked:
+            continue
+        for line in text.splitlines():
+            line = line.strip()
+            if line and not line.startswith("<<<"):
+                seen.setdefault(line, None)
+    return list(seen)[:MAX_LINES]
+
+
+def request_counts(request: Sequence[str]) -> list[str]:
+    """The numbers in the request (number words included: "three" is 3), each once."""
+    found: dict[str, None] = {}
+    for part in request:
+        for number in numbers_in_text(part):
+            found.setdefault(plain_number(number), None)
+    return list(found)
+
+
+def line_spans(line: str, index: int) -> list[Span]:
+    """The dates, the numbers and the words (the line without its numbers) of `line`."""
+    spans = [Span(m.group(), "date", index) for m in _DATE.finditer(line)]
+    rest = _DATE.sub(" ", line)
+    spans += [Span(m.group(), "number", index) for m in _NUMBER.finditer(rest)]
+    words = " ".join(w for w in re.sub(r"\d+(?:[.,]\d+)*", " ", rest).split() if _wordy(w))
+    words = words.strip(" :-,.")
+    if words:
+        spans.append(Span(words, "words", index))
+    return spans
+
+
+def _wordy(token: str) -> bool:
+    return any(ch.isalpha() for ch in token)
+
+
+def reading_prompt(lines: Sequence[str], request: str, hint: str = "") -> str:
+    """The compact user turn the candidates are scored in: the lines, then the request."""
+    text = "\n".join(lines)
+    return f"{text}\n\nQuestion: {request}" + (f"\n{hint}" if hint else "")
+
+
+def _z(values: Sequence[float]) -> list[float]:
+    if len(values) < 2:
+        return [0.0 for _ in values]
+    mean, spread = statistics.fmean(values), statistics.pstdev(values)
+    return [(v - mean) / spread if spread > 1e-9 else 0.0 for v in values]
+
+
+def _similarities(reader: Reader, query: str, texts: Sequence[str]) -> list[float]:
+    rows = reader.embed([query, *texts])
+    return [float(value) for value in (rows[1:] @ rows[0]).tolist()]
+
+
+def rank_spans(request: str, lines: Sequence[str], reader: Reader) -> list[Span]:
+    """Every span of `lines`, best answer to `request` first (see the module docstring)."""
+    if not lines or not request.strip():
+        return []
+    similarity = _similarities(reader, request, lines)
+    line_prompt = reader.chat_prompt(reading_prompt(lines, request)) + LINE_LEAD
+    relevance = [
+        a + b
+        for a, b in zip(_z(similarity), _z(reader.likelihoods(line_prompt, lines)), strict=True)
+    ]
+    spans = [span for index, line in enumerate(lines) for span in line_spans(line, index)]
+    if not spans:
+        return []
+    answer_prompt = reader.chat_prompt(reading_prompt(lines, request, ANSWER_HINT))
+    fit = _z(reader.likelihoods(answer_prompt, [s.text for s in spans]))
+    scored = [
+        Span(s.text, s.kind, s.line, relevance[s.line] + f) for s, f in zip(spans, fit, strict=True)
+    ]
+    return sorted(scored, key=lambda s: -s.score)
+
+
+def _slots(arguments: Mapping[str, Any]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for value in arguments.values():
+        if isinstance(value, str):
+            found += [(m.group(1), m.group(2) or "") for m in _PLACEHOLDER.finditer(value)]
+    return found
+
+
+# Words that shape a request rather than name something in the sources.
+_FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "not",
+        "no",
+        "nor",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "from",
+        "by",
+        "with",
+        "without",
+        "into",
+        "onto",
+        "over",
+        "under",
+        "between",
+        "among",
+        "per",
+        "each",
+        "every",
+        "all",
+        "both",
+        "any",
+        "some",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "done",
+        "have",
+        "has",
+        "had",
+        "will",
+        "would",
+        "can",
+        "could",
+        "shall",
+        "should",
+        "may",
+        "might",
+        "must",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "much",
+        "many",
+        "more",
+        "less",
+        "most",
+        "least",
+        "than",
+        "then",
+        "there",
+        "here",
+        "i",
+        "me",
+        "my",
+        "we",
+        "us",
+        "our",
+        "you",
+        "your",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "they",
+        "them",
+        "their",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "together",
+        "plus",
+        "minus",
+        "times",
+        "divided",
+        "split",
+        "share",
+        "cost",
+        "costs",
+        "price",
+        "pay",
+        "paid",
+    ]
+)
+
+
+def operation_text(request: str, lines: Sequence[str]) -> str:
+    """`request` without the words it shares with `lines` (names, labels; function
+    words stay), so that what it asks to *do* is compared, not what it names."""
+    seen = {w.lower() for line in lines for w in re.findall(r"[^\W\d_]{2,}", line)}
+    kept = [
+        word
+        for word in request.split()
+        if not (
+            (bare := re.sub(r"[^\w]", "", word).lower()) in seen and bare not in _FUNCTION_WORDS
+        )
+    ]
+    return " ".join(kept)
+
+
+def value_slots(template: Template) -> int:
+    """How many `{value}` slots the template has."""
+    return [kind for kind, _ in _slots(template.arguments)].count("value")
+
+
+def reads_one_value(template: Template) -> bool:
+    """Whether the template only restates one value (its one string argument is
+    `{value}`): choosing it means the value read is the answer."""
+    values = [v for v in template.arguments.values() if isinstance(v, str)]
+    return len(values) == 1 and values[0].strip() == "{value}"
+
+
+def named_lines(request: str, lines: Sequence[str]) -> list[int]:
+    """The indices of the lines the request names: lines sharing a word with it,
+    function words ("the", "what", "each") and numbers aside."""
+    asked = {w.lower() for w in re.findall(r"[^\W\d_]{2,}", request)} - _FUNCTION_WORDS
+    return [
+        index
+        for index, line in enumerate(lines)
+        if asked & {w.lower() for w in re.findall(r"[^\W\d_]{2,}", line)}
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The template nearest a request, and how near (cosine, best example)."""
+
+    template: Template
+    similarity: float
+
+
+def usable(template: Template, counts: int, named: int) -> bool:
+    """Whether `template` fits a request holding `counts` numbers and naming `named`
+    lines: each `{count}` needs a number of the request; a calculation over several
+    values needs as many lines named; one over all listed values (`{values}`) needs
+    none named (a request that names a line asks about that line)."""
+    kinds = [kind for kind, _ in _slots(template.arguments)]
+    values = kinds.count("value")
+    if kinds.count("count") > counts:
+        return False
+    if "values" in kinds:
+        return named == 0
+    return values < 2 or named >= values
+
+
+def choose_template(
+    request: str,
+    templates: Sequence[Template],
+    reader: Reader,
+    counts: Sequence[str],
+    lines: Sequence[str],
+) -> Choice | None:
+    """The template whose example requests are nearest the request, among the `usable`
+    ones; None if none is. Nearness is the mean cosine of the request as said and of its
+    `operation_text` (without the names it shares with `lines`): the names say which
+    lines, the rest says what to do with them."""
+    named = len(named_lines(request, lines))
+    usable_ones = [t for t in templates if t.examples and usable(t, len(counts), named)]
+    if not usable_ones:
+        return None
+    examples = [(i, e) for i, t in enumerate(usable_ones) for e in t.examples]
+    texts = [e for _, e in examples]
+    similarity = [
+        (a + b) / 2
+        for a, b in zip(
+            _similarities(reader, request, texts),
+            _similarities(reader, operation_text(request, lines), texts),
+            strict=True,
+        )
+    ]
+    best: dict[int, float] = {}
+    for (index, _), score in zip(examples, similarity, strict=True):
+        best[index] = max(best.get(index, -1.0), score)
+    winner = max(best, key=lambda i: best[i])
+    return Choice(usable_ones[winner], best[winner])
+
+
+def fill_template(
+    template: Template,
+    ranked: Sequence[Span],
+    counts: Sequence[str],
+    lines: Sequence[str],
+    named: Sequence[int] = (),
+) -> dict[str, Any] | None:
+    """The template's arguments with its slots filled (see the module docstring); None
+    when there are too few numbers. Several `{value}` slots take one value per line,
+    the lines the request names first: a calculation over several things named."""
+    numbers = [s for s in ranked if s.kind == "number"]
+    if value_slots(template) >= 2:
+        first = {index: rank for rank, index in enumerate(named)}
+        per_line: dict[int, str] = {}
+        for span in numbers:
+            per_line.setdefault(span.line, span.text)
+        order = sorted(per_line, key=lambda line: (line not in first, first.get(line, 0)))
+        if any(line in first for line in order):  # keep the ranking among named lines
+            named_order = [ln for ln in _by_rank(numbers) if ln in first and ln in per_line]
+            order = named_order + [ln for ln in order if ln not in first]
+        values = [per_line[line] for line in order]
+    else:
+        values = list(dict.fromkeys(s.text for s in numbers))
+    taken = {"value": 0, "count": 0}
+    pools = {"value": values, "count": list(counts)}
+    missing = False
+
+    def slot(match: re.Match[str]) -> str:
+        nonlocal missing
+        kind, separator = match.group(1), match.group(2)
+        if kind == "values":
+            best = next((s.text for s in numbers), None)
+            listed = _listed(best, ranked, lines) if best else []
+            missing = missing or not listed
+            return (separator or " + ").join(listed)
+        pool = pools[kind]
+        if taken[kind] >= len(pool):
+            missing = True
+            return ""
+        taken[kind] += 1
+        return pool[taken[kind] - 1]
+
+    filled = {
+        name: _PLACEHOLDER.sub(slot, value) if isinstance(value, str) else value
+        for name, value in template.arguments.items()
+    }
+    return None if missing else filled
+
+
+def _by_rank(numbers: Sequence[Span]) -> list[int]:
+    return list(dict.fromkeys(span.line for span in numbers))
+
+
+def is_reading(arguments: Mapping[str, Any]) -> bool:
+    """Whether filled arguments only restate one value (a calculation of one number),
+    so that answering with the value itself says the same."""
+    values = [v for v in arguments.values() if isinstance(v, str)]
+    return len(values) == 1 and bool(_NUMBER.fullmatch(values[0].strip()))
+
+
+def _decimals(number: str) -> int:
+    head, _, tail = number.replace(",", ".").rpartition(".")
+    return len(tail) if head else 0
+
+
+def _listed(best: str, ranked: Sequence[Span], lines: Sequence[str]) -> list[str]:
+    """The numbers written like `best`, the last of each line, in reading order, up to
+    one that equals the sum of those before it."""
+    by_line: dict[int, str] = {}
+    for span in sorted((s for s in ranked if s.kind == "number"), key=lambda s: s.line):
+        if _decimals(span.text) == _decimals(best):
+            by_line[span.line] = _last_in_line(lines[span.line], span.text, by_line.get(span.line))
+    listed: list[str] = []
+    total = decimal.Decimal(0)
+    for line in sorted(by_line):
+        value = _decimal(by_line[line])
+        if listed and value == total:
+            break
+        listed.append(by_line[line])
+        total += value
+    return listed
+
+
+def _last_in_line(line: str, candidate: str, current: str | None) -> str:
+    if current is None:
+        return candidate
+    return candidate if line.rfind(candidate) > line.rfind(current) else current
+
+
+def _decimal(number: str) -> decimal.Decimal:
+    try:
+        return decimal.Decimal(plain_number(number))
+    except decimal.InvalidOperation:
+        return decimal.Decimal(0)
+
+
+def templates_of(tools: Sequence[Mapping[str, Any]]) -> dict[str, tuple[Template, ...]]:
+    """The call templates declared in OpenAI-format tool schemas, by tool name."""
+    found: dict[str, tuple[Template, ...]] = {}
+    for schema in tools:
+        function = schema.get("function", schema)
+        raw = function.get(TEMPLATES_KEY) if isinstance(function, Mapping) else None
+        if not raw:
+            continue
+        name = str(function.get("name"))
+        found[name] = tuple(
+            Template(name, dict(t["arguments"]), tuple(t.get("examples", ()))) for t in raw
+        )
+    return found
+
+
+TEMPLATES_KEY = "x-agentsdk-templates"
+"""Where a tool schema carries its call templates (remote models never see it)."""
