@@ -4,8 +4,8 @@ A 135M model asked about a document it was shown writes fluent nonsense: digits 
 appear nowhere, the file's name, a price from the wrong line, an expression of one number.
 Measured on evals/multimodal it was right in 5 of 48 cases, and 6 with every number
 grounded by the grammar. What it *can* do is tell which of a few given options fits best.
-So when a grounded local model has read something this turn (OCR text, a document, a tool's
-output), its reply is a choice, not free writing:
+So when a grounded local model has read something this turn (`GenerationSettings.sources`:
+OCR text, a document), its reply is a choice, not free writing:
 
 1. **Rank what was read.** The sources are split into lines; each line is scored for the
    request by a sentence embedding (cosine with the request) plus the model's own
@@ -13,14 +13,20 @@ output), its reply is a choice, not free writing:
    neither scale dominates). Each line is cut into spans: dates, numbers (not the parts
    of a time, a date or a code) and its words without the numbers. A span's score is its
    line's plus the z-scored mean log-likelihood of the span as the answer to the request.
-2. **Answer** with the best span; or, when the tool ranker chose a tool that has **call
-   templates** (`CallTemplate`, such as the stock calculator's "{value} + {value}"),
-   choose the template whose example requests are nearest the request (the same sentence
-   embedding) and fill its slots from the ranking: `{value}` takes the best numbers read,
-   in turn; `{count}` a number from the request itself ("three people" is 3), and a
-   template with a `{count}` is not chosen when the request holds none; `{values:SEP}` all
-   the numbers written like the best one (same decimals), one per line in reading order,
-   joined by SEP, stopping at one that equals the sum so far (a stated total).
+2. **Read or compute.** Tools may declare **call templates** (`CallTemplate`, such as the
+   stock calculator's "{value} + {value}" with example requests). Templates are
+   considered when the tool ranker chose their tool, or when the best span is a number
+   (it may need computing), or, for two-value templates only, when it is words. Of those
+   that fit the request (a `{count}` needs a number in the request, "three" is 3; two
+   `{value}`s need two lines the request names by a shared word; `{values}` needs none
+   named, since naming a line asks about that line), the one whose example requests are
+   nearest wins: the mean cosine of the request as said and of the request without the
+   names it shares with the lines. It is filled from the ranking: `{value}` the best
+   numbers, one per named line when there are several; `{count}` the request's numbers;
+   `{values:SEP}` every number written like the best one (same decimals), the last of
+   each line in reading order, joined by SEP, stopping at one that equals the sum so far
+   (a stated total). A template that only restates one value, or none at all, means the
+   answer is the best span.
 3. **After a tool result** the answer is that result.
 
 What it guarantees: every value in an extractive answer or filled call was read or heard
