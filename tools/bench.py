@@ -6,6 +6,11 @@
     python tools/bench.py plan           # device plan vs bare accelerate infer_auto_device_map
     python tools/bench.py remote         # OpenAIModel vs the bare openai client; agent turn
                                          # through `transformers serve` vs in process
+    python tools/bench.py gpu            # LocalModel generate/stream vs bare generate on CUDA
+                                         # (random ~1B Llama), and a plan split GPU+CPU;
+                                         # --small: a 6-layer model, on the CPU if no GPU
+    python tools/bench.py gpu --diagnose-stream  # where LocalModel.stream loses time, step
+                                         # by step from bare generate (prints a table)
     python tools/bench.py all --json     # everything, as JSON
 
 Results and the machine they came from go in BENCHMARKS.md.
@@ -28,11 +33,7 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.* and tools.* helpers
 
-
-def _timed(function: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    value = function()
-    return time.perf_counter() - started, value
+from tools.bench_gpu import bench_gpu, diagnose_stream, print_gpu, timed
 
 
 def bench_llm(rounds: int, max_tokens: int) -> dict[str, Any]:
@@ -46,8 +47,8 @@ def bench_llm(rounds: int, max_tokens: int) -> dict[str, Any]:
     spec = STOCK_COMPONENTS["llm"]
     gguf = locate(spec) / spec.files[0].path
     with tempfile.TemporaryDirectory() as cache:
-        first_s, _ = _timed(lambda: LocalModel.from_pretrained(gguf, cache_dir=Path(cache)))
-        cached_s, model = _timed(lambda: LocalModel.from_pretrained(gguf, cache_dir=Path(cache)))
+        first_s, _ = timed(lambda: LocalModel.from_pretrained(gguf, cache_dir=Path(cache)))
+        cached_s, model = timed(lambda: LocalModel.from_pretrained(gguf, cache_dir=Path(cache)))
     assert model.load_info.source == "gguf-cache"
 
     messages = [Message.user("Write a short poem about the sea and the wind.")]
@@ -71,9 +72,9 @@ def bench_llm(rounds: int, max_tokens: int) -> dict[str, Any]:
     bare(), sdk()  # warm-up
     bare_rates, sdk_rates = [], []
     for _ in range(rounds):  # interleaved, so drift hits both alike
-        seconds, tokens = _timed(bare)
+        seconds, tokens = timed(bare)
         bare_rates.append(tokens / seconds)
-        seconds, sdk_tokens = _timed(sdk)
+        seconds, sdk_tokens = timed(sdk)
         sdk_rates.append(sdk_tokens / seconds)
         assert sdk_tokens == tokens, (sdk_tokens, tokens)
     bare_tps, sdk_tps = statistics.median(bare_rates), statistics.median(sdk_rates)
@@ -115,19 +116,19 @@ def bench_encoders(rounds: int) -> dict[str, Any]:
         sample_rate=16_000,
     )
     speech.encode(clips[0])  # warm-up (loads VAD)
-    short_s = [_timed(lambda clip=clip: speech.encode(clip))[0] for clip in clips]
-    long_s = min(_timed(lambda: speech.encode(long_clip))[0] for _ in range(rounds))
+    short_s = [timed(lambda clip=clip: speech.encode(clip))[0] for clip in clips]
+    long_s = min(timed(lambda: speech.encode(long_clip))[0] for _ in range(rounds))
     short_audio = sum(clip.duration for clip in clips)
 
     images = [Image(sample.image) for sample in text_samples()]
     ocr.encode(images[0])
-    ocr_s = [_timed(lambda image=image: ocr.encode(image))[0] for image in images]
+    ocr_s = [timed(lambda image=image: ocr.encode(image))[0] for image in images]
 
     cache = ObservationCache()
     receipt_png = receipt_sample().image
     cached_ocr = cached(ocr, cache)
-    miss_s, _ = _timed(lambda: cached_ocr.encode(Image(receipt_png)))
-    hits = [_timed(lambda: cached_ocr.encode(Image(receipt_png)))[0] for _ in range(50)]
+    miss_s, _ = timed(lambda: cached_ocr.encode(Image(receipt_png)))
+    hits = [timed(lambda: cached_ocr.encode(Image(receipt_png)))[0] for _ in range(50)]
     hit_s = statistics.median(hits)
 
     result: dict[str, Any] = {
@@ -150,9 +151,9 @@ def bench_encoders(rounds: int) -> dict[str, Any]:
         vision = VisionEncoder.from_pretrained(fixture, batch_size=32)
         pictures = [Image(picture) for picture, *_ in dataset(seed=424242, per_class=3)]
         vision.embed_images(pictures[:4])
-        batched = min(_timed(lambda: vision.embed_images(pictures))[0] for _ in range(rounds))
+        batched = min(timed(lambda: vision.embed_images(pictures))[0] for _ in range(rounds))
         single = min(
-            _timed(lambda: [vision.embed_images([p]) for p in pictures])[0] for _ in range(rounds)
+            timed(lambda: [vision.embed_images([p]) for p in pictures])[0] for _ in range(rounds)
         )
         result.update(
             {
@@ -196,8 +197,8 @@ def bench_loop(runs: int) -> dict[str, Any]:
 
     for _ in range(50):  # warm-up
         direct(), sdk()
-    direct_s = min(_timed(lambda: [direct() for _ in range(runs)])[0] for _ in range(5)) / runs
-    sdk_s = min(_timed(lambda: [sdk() for _ in range(runs)])[0] for _ in range(5)) / runs
+    direct_s = min(timed(lambda: [direct() for _ in range(runs)])[0] for _ in range(5)) / runs
+    sdk_s = min(timed(lambda: [sdk() for _ in range(runs)])[0] for _ in range(5)) / runs
     profile = cProfile.Profile()
     profile.runcall(sdk)
     calls = pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
@@ -265,7 +266,7 @@ def bench_hitl(runs: int) -> dict[str, Any]:
     few = max(20, runs // 10)
 
     def per_run(function: Callable[[], None], count: int) -> float:
-        return min(_timed(lambda: [function() for _ in range(count)])[0] for _ in range(3)) / count
+        return min(timed(lambda: [function() for _ in range(count)])[0] for _ in range(3)) / count
 
     plain_s = per_run(plain, runs)
     checkpointed_s = per_run(checkpointed, few)
@@ -306,7 +307,7 @@ def bench_turn(rounds: int) -> dict[str, Any]:
     for encoder, part in jobs:  # warm-up
         encoder.encode(part)
     alone = {
-        encoder.name: min(_timed(lambda e=encoder, p=part: e.encode(p))[0] for _ in range(rounds))
+        encoder.name: min(timed(lambda e=encoder, p=part: e.encode(p))[0] for _ in range(rounds))
         for encoder, part in jobs
     }
     router = Router(image=[ocr, facts], audio=[speech])
@@ -314,7 +315,7 @@ def bench_turn(rounds: int) -> dict[str, Any]:
     def together() -> None:
         asyncio.run(router.perceive([image, audio], lambda event: None, lambda: 0.0, "bench"))
 
-    parallel = min(_timed(together)[0] for _ in range(rounds))
+    parallel = min(timed(together)[0] for _ in range(rounds))
     slowest = max(alone.values())
     return {
         **{f"{name}_alone_s": round(seconds, 3) for name, seconds in alone.items()},
@@ -339,7 +340,7 @@ def bench_plan(rounds: int) -> dict[str, Any]:
     logging.getLogger("accelerate.utils.modeling").setLevel(logging.ERROR)
     warnings.simplefilter("ignore")
     kit = [model_spec("llama-3-70b"), model_spec("clip-vit-l-14"), model_spec("whisper-large-v3")]
-    cold_s, _ = _timed(lambda: plan_placement(kit, simulate_devices("8x80GiB")))  # meta builds
+    cold_s, _ = timed(lambda: plan_placement(kit, simulate_devices("8x80GiB")))  # meta builds
     model = meta_model(kit[0])
     result: dict[str, Any] = {"first_plan_s_with_meta_builds": round(cold_s, 3)}
     for machine in ("8x80GiB", "2x24GiB"):
@@ -359,8 +360,8 @@ def bench_plan(rounds: int) -> dict[str, Any]:
         def planned(devices: Any = devices) -> Any:
             return plan_placement(kit, devices)
 
-        bare_s = statistics.median(_timed(bare)[0] for _ in range(rounds))
-        plan_s = statistics.median(_timed(planned)[0] for _ in range(rounds))
+        bare_s = statistics.median(timed(bare)[0] for _ in range(rounds))
+        plan_s = statistics.median(timed(planned)[0] for _ in range(rounds))
         result[machine] = {
             "llm_devices": "+".join(plan["llm"].devices),
             "bare_infer_auto_device_map_s": round(bare_s, 4),
@@ -429,8 +430,8 @@ def bench_remote(rounds: int, max_tokens: int) -> dict[str, Any]:
         remote_agent.run(question), local_agent.run(question)  # warm-up
         remote_s, local_s = [], []
         for _ in range(rounds):
-            remote_s.append(_timed(lambda: remote_agent.run(question))[0])
-            local_s.append(_timed(lambda: local_agent.run(question))[0])
+            remote_s.append(timed(lambda: remote_agent.run(question))[0])
+            local_s.append(timed(lambda: local_agent.run(question))[0])
     return {
         "rounds": rounds,
         "max_tokens": max_tokens,
@@ -458,16 +459,29 @@ def _machine() -> str:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "suite", choices=["llm", "encoders", "loop", "hitl", "turn", "plan", "remote", "all"]
+        "suite",
+        choices=["llm", "encoders", "loop", "hitl", "turn", "plan", "remote", "gpu", "all"],
     )
     parser.add_argument("--runs", type=int, default=500, help="runs per timing (loop)")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument(
+        "--max-tokens", type=int, default=None, help="new tokens per call (64; gpu: 128)"
+    )
+    parser.add_argument("--small", action="store_true", help="gpu: a small model, CPU if no GPU")
+    parser.add_argument(
+        "--diagnose-stream",
+        action="store_true",
+        help="gpu: only time the stream path step by step (see diagnose_stream)",
+    )
+    parser.add_argument(
+        "--budget", type=float, default=200.0, help="gpu --diagnose-stream: seconds of rounds"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    max_tokens = args.max_tokens or 64
     result: dict[str, Any] = {"machine": _machine()}
     if args.suite in ("llm", "all"):
-        result["llm"] = bench_llm(args.rounds, args.max_tokens)
+        result["llm"] = bench_llm(args.rounds, max_tokens)
     if args.suite in ("encoders", "all"):
         result["encoders"] = bench_encoders(args.rounds)
     if args.suite in ("loop", "all"):
@@ -479,10 +493,20 @@ def main(argv: list[str]) -> int:
     if args.suite in ("plan", "all"):
         result["plan"] = bench_plan(args.rounds)
     if args.suite in ("remote", "all"):
-        result["remote"] = bench_remote(args.rounds, args.max_tokens)
+        result["remote"] = bench_remote(args.rounds, max_tokens)
+    if args.suite == "gpu" and args.diagnose_stream:
+        diagnosis = diagnose_stream(
+            args.rounds, args.max_tokens or 128, small=args.small, budget_s=args.budget
+        )
+        if args.json:
+            print(json.dumps(diagnosis, indent=2))
+        return 1 if diagnosis.get("failures") else 0
+    if args.suite in ("gpu", "all"):
+        result["gpu"] = bench_gpu(args.rounds, args.max_tokens or 128, small=args.small)
+    failed = 1 if result.get("gpu", {}).get("failures") else 0
     if args.json:
         print(json.dumps(result, indent=2))
-        return 0
+        return failed
     print(f"machine: {result['machine']}")
     if "llm" in result:
         _print_llm(result["llm"])
@@ -491,7 +515,9 @@ def main(argv: list[str]) -> int:
             print(f"\n{suite}\n| measure | value |\n| --- | --- |")
             for key, value in result[suite].items():
                 print(f"| {key} | {value} |")
-    return 0
+    if "gpu" in result:
+        print_gpu(result["gpu"])
+    return failed
 
 
 def _print_llm(llm: dict[str, Any]) -> None:
