@@ -16,7 +16,15 @@ from langchain_core.tools import tool as langchain_tool
 from pydantic import BaseModel, Field
 
 from agentsdk.errors import AgentSDKError, ConfigurationError
-from agentsdk.tools import Tool, ToolArgumentsError, ToolOutcome, as_tool, tool, tools_by_name
+from agentsdk.tools import (
+    CallTemplate,
+    Tool,
+    ToolArgumentsError,
+    ToolOutcome,
+    as_tool,
+    tool,
+    tools_by_name,
+)
 
 
 @tool
@@ -562,3 +570,45 @@ def test_tools_by_name_rejects_duplicates() -> None:
     assert len({add, add, search}) == 2  # hashable, compared by identity
     with pytest.raises(ConfigurationError, match="two tools are named 'add'"):
         tools_by_name([add, tool(name="add")(search.function)])
+
+
+def test_call_templates_ride_in_the_schema() -> None:
+    half = CallTemplate({"a": "{value}", "b": "{count}"}, ("Add the price and the count.",))
+
+    @tool(templates=[half])
+    def plus(a: float, b: float) -> float:
+        """Add two numbers."""
+        return a + b
+
+    assert plus.templates == (half,)
+    assert plus.schema()["function"]["x-agentsdk-templates"] == [
+        {
+            "arguments": {"a": "{value}", "b": "{count}"},
+            "examples": ["Add the price and the count."],
+        }
+    ]
+    assert "x-agentsdk-templates" not in add.schema()["function"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "examples", "message"),
+    [
+        ({}, ("x",), "mapping of arguments"),
+        ({"a": "{value}"}, (), "tuple of example requests"),
+        ({"a": "{value}"}, "an example", "tuple of example requests"),
+        ({"a": "{value}"}, ("",), "non-empty strings"),
+    ],
+)
+def test_a_bad_call_template_is_refused(
+    arguments: dict[str, Any], examples: Any, message: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        CallTemplate(arguments, examples)
+
+
+def test_a_template_must_name_the_tools_own_arguments() -> None:
+    stray = CallTemplate({"c": "{value}"}, ("Use c.",))
+    with pytest.raises(ConfigurationError, match="unknown arguments"):
+        dataclasses.replace(add, templates=(stray,))
+    with pytest.raises(ConfigurationError, match="CallTemplate objects"):
+        dataclasses.replace(add, templates=({"a": "{value}"},))  # type: ignore[arg-type]

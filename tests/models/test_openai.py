@@ -144,13 +144,17 @@ def test_tool_calls_and_their_results_on_the_wire(server: RecordingServer) -> No
         )
     )
     model = _model(server)
-    response = model.generate([Message.user("Weather in Oslo and Rome?")], tools=[WEATHER])
+    templated = {
+        "type": "function",
+        "function": {**WEATHER["function"], "x-agentsdk-templates": []},
+    }
+    response = model.generate([Message.user("Weather in Oslo and Rome?")], tools=[templated])
     assert response.finish_reason == "tool_calls"
     assert response.tool_calls == (
         ToolCall("weather", {"city": "Oslo"}, "c1"),
         ToolCall("weather", {"city": "Rome"}, "c2"),
     )
-    assert server.requests[0].body["tools"] == [WEATHER]
+    assert server.requests[0].body["tools"] == [WEATHER]  # our extension keys stay home
     server.replies.append(completion("Cold in Oslo, warm in Rome."))
     from agentsdk import ToolResult
 
