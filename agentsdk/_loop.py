@@ -45,7 +45,7 @@ from agentsdk.fusion import FusedPrompt, fuse
 from agentsdk.history import trim_history
 from agentsdk.kit import Kit
 from agentsdk.media import Audio, Image
-from agentsdk.messages import Message, Text
+from agentsdk.messages import Message, Text, ToolCall, new_call_id
 from agentsdk.models.base import ChatModel, ModelResponse
 from agentsdk.models.resolve import resolve_model
 from agentsdk.router import Router
@@ -324,7 +324,7 @@ class _Run:
             elif state.phase == "think":
                 if state.step >= self.agent.limits.max_steps:
                     return await self.finish("max_steps")
-                response = await self.think()
+                response = self.unique_call_ids(await self.think())
                 state.messages.append(response.to_message())
                 if not response.tool_calls:
                     length = response.finish_reason == "length"
@@ -477,6 +477,19 @@ class _Run:
         self.timings["model"] += time.perf_counter() - began
         state.usage += response.usage
         return response
+
+    def unique_call_ids(self, response: ModelResponse) -> ModelResponse:
+        """`response` with a fresh id for every call whose id is empty or already taken
+        in this conversation (earlier turns or this one), so that what the gate decides
+        for a call and what runs are the same call."""
+        taken = {c.id for m in self.state.messages for c in m.tool_calls}
+        calls: list[ToolCall] = []
+        for call in response.tool_calls:
+            if not call.id or call.id in taken:
+                call = dataclasses.replace(call, id=new_call_id())
+            taken.add(call.id)
+            calls.append(call)
+        return dataclasses.replace(response, tool_calls=tuple(calls))
 
     def evidence(self) -> tuple[str, ...]:
         """What a grounded reply may take numbers from: the user's text and what was heard

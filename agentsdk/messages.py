@@ -18,13 +18,14 @@ from typing import Any, Literal, get_args
 from agentsdk.errors import ConfigurationError
 from agentsdk.media import Audio, Image, media_from_dict, media_to_dict
 
-__all__ = ["Message", "Role", "Text", "ToolCall", "ToolResult", "as_messages"]
+__all__ = ["Message", "Role", "Text", "ToolCall", "ToolResult", "as_messages", "new_call_id"]
 
 Role = Literal["system", "user", "assistant", "tool"]
 _ROLES: frozenset[str] = frozenset(get_args(Role))
 
 
-def _new_call_id() -> str:
+def new_call_id() -> str:
+    """A fresh, random tool-call id ("call_" and 16 hex digits)."""
     return f"call_{uuid.uuid4().hex[:16]}"
 
 
@@ -43,7 +44,7 @@ class ToolCall:
     """The tool's name."""
     arguments: Mapping[str, Any] = field(default_factory=dict)
     """Arguments by parameter name, already parsed from JSON."""
-    id: str = field(default_factory=_new_call_id)
+    id: str = field(default_factory=new_call_id)
     """Unique id; the tool's result refers to it (and idempotency relies on it)."""
     malformed: str | None = None
     """Why the model's call could not be read (arguments that are not a JSON object, no
@@ -76,7 +77,7 @@ class ToolCall:
         return cls(
             name=str(function["name"]),
             arguments=dict(arguments),
-            id=str(data.get("id") or _new_call_id()),
+            id=str(data.get("id") or new_call_id()),
             malformed=None if malformed is None else str(malformed),
         )
 

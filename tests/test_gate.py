@@ -423,3 +423,55 @@ def test_noisy_speech_escalates_and_clean_speech_does_not(tmp_path: Any) -> None
         [interruption] = noisy_run.interruptions
         assert interruption.kind == "perception" and interruption.observation is not None
         assert interruption.observation.confidence < 0.35 < clean.observations[0].confidence
+
+
+def test_a_repeated_call_id_cannot_smuggle_a_gated_call_past_the_gate() -> None:
+    # issue 13, item 1: the same id on an ungated and a gated call of one turn
+    ledger = Ledger()
+    model = ScriptedModel(
+        [
+            [
+                ToolCall("lookup", {"name": "mallory"}, id="c1"),
+                ToolCall("pay", {"amount": 1000, "to": "mallory"}, id="c1"),
+            ],
+            "done",
+        ]
+    )
+    result = Agent(model=model, tools=tools_for(ledger)).run("look up and pay")
+    assert result.paused and ledger.payments == []
+    [interruption] = result.interruptions
+    assert interruption.call is not None and interruption.call.name == "pay"
+    asked = [c for m in result.messages for c in m.tool_calls]
+    assert asked[0].id == "c1" and interruption.call.id not in ("", "c1")
+    assert interruption.call.arguments == {"amount": 1000, "to": "mallory"}
+    assert ledger.lookups == 1  # the ungated call ran with its own arguments
+
+
+def test_calls_without_ids_run_each_with_their_own_arguments() -> None:
+    ledger = Ledger()
+    model = ScriptedModel(
+        [
+            [
+                ToolCall("lookup", {"name": "a"}, id=""),
+                ToolCall("lookup", {"name": "b"}, id=""),
+            ],
+            "done",
+        ]
+    )
+    result = Agent(model=model, tools=tools_for(ledger)).run("look two up")
+    assert result.finish_reason == "stop" and ledger.lookups == 2
+    assert sorted(r.content for r in result.tool_results) == [
+        "a is a supplier",
+        "b is a supplier",
+    ]
+    assert all(c.id for c in result.tool_calls)
+
+
+def test_an_id_from_an_earlier_turn_is_not_reused() -> None:
+    ledger = Ledger()
+    first = ToolCall("lookup", {"name": "a"}, id="same")
+    model = ScriptedModel([first, ToolCall("lookup", {"name": "b"}, id="same"), "done"])
+    result = Agent(model=model, tools=tools_for(ledger)).run("look up twice")
+    ids = [c.id for c in result.tool_calls]
+    assert ledger.lookups == 2 and len(set(ids)) == 2
+    assert [r.content for r in result.tool_results] == ["a is a supplier", "b is a supplier"]
