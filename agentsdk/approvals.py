@@ -69,9 +69,13 @@ class ApprovalContext:
     """Everything the encoders perceived in this run (after corrections)."""
 
 
+_NP_BOOL = ("bool", "bool_")  # numpy's booleans (named bool_ before numpy 2)
+
+
 def needs_approval(policy: Any, arguments: Mapping[str, Any], context: ApprovalContext) -> bool:
     """Apply a tool's approval policy: "never", "always", or a predicate of the arguments
-    (one parameter) or of the arguments and the `ApprovalContext` (two)."""
+    (one parameter) or of the arguments and the `ApprovalContext` (two). A predicate
+    that raises or returns anything but a bool fails closed: the call needs a person."""
     if policy == "never":
         return False
     if policy == "always":
@@ -84,7 +88,10 @@ def needs_approval(policy: Any, arguments: Mapping[str, Any], context: ApprovalC
         verdict = policy(arguments, context) if wants_context else policy(arguments)
     except Exception:
         return True  # a predicate that fails cannot clear a call: a person decides
-    return bool(verdict)
+    kind = type(verdict)
+    if isinstance(verdict, bool) or (kind.__module__ == "numpy" and kind.__name__ in _NP_BOOL):
+        return bool(verdict)
+    return True  # not a yes or a no (None, a number, a string): a person decides
 
 
 @dataclass(frozen=True, slots=True)

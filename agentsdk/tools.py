@@ -207,6 +207,10 @@ class Tool:
             for key in arguments
             if key not in properties
         ]
+        problems += [
+            f"argument {path} is {value!r}: numbers must be finite"
+            for path, value in _non_finite(arguments)
+        ]
         if self.args_schema is None:
             problems += [
                 f"missing required argument {key!r}"
@@ -524,6 +528,25 @@ def _langchain_tool(obj: BaseTool) -> Tool:
         args_schema=args_schema,
         is_async=is_async,
     )
+
+
+def _non_finite(value: Any, path: str = "") -> list[tuple[str, float]]:
+    """Every NaN or infinite float inside `value` (nested mappings and lists), with its
+    path: such a number compares false with everything, so it would slip past a rule
+    like `amount > 100`."""
+    if isinstance(value, float):
+        return [] if math.isfinite(value) else [(path or "value", value)]
+    if isinstance(value, Mapping):
+        return [
+            found
+            for key, item in value.items()
+            for found in _non_finite(item, f"{path}.{key}" if path else repr(key))
+        ]
+    if isinstance(value, list | tuple):
+        return [
+            found for i, item in enumerate(value) for found in _non_finite(item, f"{path}[{i}]")
+        ]
+    return []
 
 
 def _arguments_error(name: str, problems: Sequence[str]) -> ToolArgumentsError:

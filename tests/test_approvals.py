@@ -63,6 +63,22 @@ def test_a_failing_predicate_asks_a_person() -> None:
     assert needs_approval(lambda args: args["missing"] > 1, {"amount": 5}, _context())
 
 
+@pytest.mark.parametrize("verdict", [None, 0, "", "no", [], 0.0])
+def test_a_predicate_that_answers_neither_yes_nor_no_asks_a_person(verdict: object) -> None:
+    assert needs_approval(lambda args: verdict, {"amount": 5}, _context())
+
+
+def test_numpy_booleans_are_yes_and_no() -> None:
+    import numpy as np
+
+    assert not needs_approval(
+        lambda args: np.float64(args["amount"]) > 100, {"amount": 5}, _context()
+    )
+    assert needs_approval(
+        lambda args: np.float64(args["amount"]) > 100, {"amount": 500}, _context()
+    )
+
+
 def test_decisions_check_what_they_carry() -> None:
     with pytest.raises(ConfigurationError, match="new arguments"):
         Decision(action="edit")

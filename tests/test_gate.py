@@ -475,3 +475,15 @@ def test_an_id_from_an_earlier_turn_is_not_reused() -> None:
     ids = [c.id for c in result.tool_calls]
     assert ledger.lookups == 2 and len(set(ids)) == 2
     assert [r.content for r in result.tool_results] == ["a is a supplier", "b is a supplier"]
+
+
+def test_nan_does_not_slip_past_an_approval_rule() -> None:
+    # issue 13, item 4: NaN > 100 is False, so a rule on the amount would clear it
+    ledger = Ledger()
+    nan_pay = ToolCall("pay", {"amount": float("nan"), "to": "mallory"}, id="c1")
+    model = ScriptedModel([nan_pay, "done"])
+    agent = Agent(model=model, tools=tools_for(ledger, approval=lambda a: a["amount"] > 100))
+    result = agent.run("pay")
+    assert ledger.payments == []
+    assert result.tool_results[0].is_error
+    assert "numbers must be finite" in result.tool_results[0].content

@@ -612,3 +612,18 @@ def test_a_template_must_name_the_tools_own_arguments() -> None:
         dataclasses.replace(add, templates=(stray,))
     with pytest.raises(ConfigurationError, match="CallTemplate objects"):
         dataclasses.replace(add, templates=({"a": "{value}"},))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_numbers_are_invalid_arguments(bad: float) -> None:
+    with pytest.raises(ToolArgumentsError, match="numbers must be finite"):
+        add.validate({"a": bad, "b": 1})
+    loose = Tool(
+        name="loose",
+        description="Takes anything.",
+        parameters={"type": "object", "properties": {"data": {}}},
+        function=lambda data: data,
+    )
+    with pytest.raises(ToolArgumentsError, match=r"argument 'data'.x\[1\]"):
+        loose.validate({"data": {"x": [1.0, bad]}})
+    assert loose.validate({"data": {"x": [1.0, 2.5]}}) == {"data": {"x": [1.0, 2.5]}}
