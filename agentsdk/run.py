@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 Part = Text | Image | Audio
-Inputs = str | Part | Sequence[str | Part]
+Inputs = str | Part | Message | Mapping[str, Any] | Sequence[str | Part]
 Earlier = Union["RunResult", "RunState", Sequence[Message]]
 """A conversation to continue: a finished run's result or state (which carry its PII
 vault), or plain messages."""
@@ -88,7 +88,13 @@ class RunResult:
 
 
 def as_parts(inputs: Inputs) -> list[Part]:
-    """Strings become `Text`; `Image`, `Audio` and `Text` pass through."""
+    """Strings become `Text`; `Image`, `Audio` and `Text` pass through; a user `Message`
+    gives its text and media, and so does an OpenAI-style user message dict
+    (`{"role": "user", "content": "..." or [{"type": "text", "text": "..."}, ...]}`)."""
+    if isinstance(inputs, Message):
+        return _message_parts(inputs)
+    if isinstance(inputs, Mapping):
+        return _message_parts(_dict_message(inputs))
     items = [inputs] if isinstance(inputs, str | Text | Image | Audio) else list(inputs)
     parts: list[Part] = []
     for item in items:
@@ -104,6 +110,42 @@ def as_parts(inputs: Inputs) -> list[Part]:
     if not parts:
         raise ConfigurationError("a run needs at least one input")
     return parts
+
+
+def _message_parts(message: Message) -> list[Part]:
+    if message.role != "user":
+        raise ConfigurationError(
+            f"a run starts from the user's input, not a {message.role!r} message; pass "
+            "earlier turns as history=..."
+        )
+    parts: list[Part] = [Text(message.content)] if message.content.strip() else []
+    parts += list(message.media)
+    if not parts:
+        raise ConfigurationError("a run needs at least one input")
+    return parts
+
+
+def _dict_message(data: Mapping[str, Any]) -> Message:
+    """An OpenAI-style user message dict as a `Message` (text parts only)."""
+    if set(data) - {"role", "content", "name"} or data.get("role") != "user":
+        raise ConfigurationError(
+            "a mapping input must be an OpenAI-style user message, "
+            f'{{"role": "user", "content": ...}}; got keys {sorted(map(str, data))}'
+        )
+    content = data.get("content")
+    if isinstance(content, str):
+        return Message.user(content)
+    if isinstance(content, list):
+        texts = []
+        for part in content:
+            if not (isinstance(part, Mapping) and part.get("type") == "text"):
+                raise ConfigurationError(
+                    "only text parts are read from a message dict; pass images and audio as "
+                    "Image(...) and Audio(...)"
+                )
+            texts.append(str(part.get("text", "")))
+        return Message.user("\n".join(texts))
+    raise ConfigurationError("a user message's content must be a string or a list of parts")
 
 
 async def run(

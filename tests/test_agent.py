@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import numpy as np
 import pytest
 
-from agentsdk import Audio, ConfigurationError, Image, ScriptedModel, Text
+from agentsdk import Audio, ConfigurationError, Image, Message, ScriptedModel, Text
 from agentsdk.agent import DEFAULT_INSTRUCTIONS, Agent, Limits
 from agentsdk.run import as_parts
 
@@ -26,6 +27,34 @@ def test_inputs_become_parts() -> None:
         as_parts([b"raw bytes"])  # type: ignore[list-item]
     with pytest.raises(ConfigurationError, match="at least one"):
         as_parts([])
+
+
+def test_a_user_message_or_its_dict_is_an_input() -> None:
+    # issue 13, item 14: a Message was not iterable, a dict became "role\ncontent"
+    image = Image(np.zeros((2, 2, 3), np.uint8))
+    assert as_parts(Message.user("hi")) == [Text("hi")]
+    assert as_parts(Message.user("look", media=[image])) == [Text("look"), image]
+    assert as_parts({"role": "user", "content": "hi"}) == [Text("hi")]
+    parts = [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]
+    assert as_parts({"role": "user", "content": parts}) == [Text("a\nb")]
+    result = Agent(model=ScriptedModel(["hello"])).run({"role": "user", "content": "hi"})
+    assert result.messages[-2].content == "hi" and result.text == "hello"
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        (Message.assistant("earlier"), "history="),
+        ({"role": "system", "content": "x"}, "OpenAI-style user message"),
+        ({"text": "hi"}, "OpenAI-style user message"),
+        ({"role": "user", "content": [{"type": "image_url"}]}, "only text parts"),
+        ({"role": "user", "content": 5}, "string or a list"),
+        (Message.user(""), "at least one"),
+    ],
+)
+def test_other_messages_are_refused_clearly(given: Any, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        as_parts(given)
 
 
 def test_media_without_an_encoder_is_a_clear_error() -> None:
