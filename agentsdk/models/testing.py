@@ -10,6 +10,7 @@ assert on it without a tokenizer. Both record every call they receive in `.calls
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Sequence
@@ -129,20 +130,40 @@ class ScriptedModel(_TestModel):
 
 
 class FunctionModel(_TestModel):
-    """Replies with whatever `function(messages, call)` returns.
+    """Replies with whatever `function(messages)` returns, or `function(messages, call)`
+    when it takes two parameters (the `ModelCall` adds the tools and the settings). A
+    reply is a string (the answer), a `ToolCall`, or a list of `ToolCall`s.
 
-    >>> model = FunctionModel(lambda messages, call: messages[-1].content.upper())
+    >>> model = FunctionModel(lambda messages: messages[-1].content.upper())
     """
 
     def __init__(
         self,
-        function: Callable[[list[Message], ModelCall], Reply],
+        function: Callable[[list[Message]], Reply] | Callable[[list[Message], ModelCall], Reply],
         *,
         name: str = "function",
         remote: bool = False,
     ) -> None:
         super().__init__(name, remote=remote)
-        self._function = function
+        if not callable(function):
+            raise ConfigurationError("FunctionModel needs a function of the messages")
+        self._function: Callable[..., Reply] = function
+        self._with_call = _positional_count(function) >= 2
 
     def _reply(self, call: ModelCall) -> Reply:
-        return self._function(list(call.messages), call)
+        if self._with_call:
+            return self._function(list(call.messages), call)
+        return self._function(list(call.messages))
+
+
+def _positional_count(function: Callable[..., object]) -> int:
+    """How many positional parameters `function` takes (2 when it takes *args)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return 2
+    kinds = [p.kind for p in parameters]
+    if inspect.Parameter.VAR_POSITIONAL in kinds:
+        return 2
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(kind in positional for kind in kinds)

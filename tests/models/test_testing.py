@@ -70,6 +70,15 @@ def test_function_model_sees_the_conversation() -> None:
     assert model.calls[0].messages == (Message.user("hey"),)
 
 
+def test_function_model_takes_a_function_of_the_messages_alone() -> None:
+    # issue 13, item 17: fn(messages) works as well as fn(messages, call)
+    model = FunctionModel(lambda messages: messages[-1].content.upper())
+    assert model.generate([Message.user("hey")]).text == "HEY"
+    assert FunctionModel(lambda *args: str(len(args))).generate([Message.user("x")]).text == "2"
+    with pytest.raises(ConfigurationError, match="function of the messages"):
+        FunctionModel("not a function")  # type: ignore[arg-type]
+
+
 def test_fakes_satisfy_the_protocol() -> None:
     assert isinstance(ScriptedModel([]), ChatModel)
     assert isinstance(FunctionModel(lambda m, c: ""), ChatModel)
