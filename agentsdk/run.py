@@ -200,11 +200,13 @@ def _blocking(work: Coroutine[Any, Any, RunResult], name: str) -> RunResult:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return _runner().run(work)
-    work.close()
-    raise ConfigurationError(
-        f"agent.{name}() was called inside an event loop: use await agent.a{name}()"
-    )
+        pass  # no loop here: good (run outside the handler, so errors are not chained)
+    else:
+        work.close()
+        raise ConfigurationError(
+            f"agent.{name}() was called inside an event loop: use await agent.a{name}()"
+        )
+    return _runner().run(work)
 
 
 def run_sync(

@@ -84,3 +84,20 @@ def test_run_inside_an_event_loop_points_to_arun() -> None:
 def test_one_agent_serves_many_runs() -> None:
     agent = Agent(model=ScriptedModel(["one", "two"]))
     assert [agent.run("q").text, agent.run("q").text] == ["one", "two"]
+
+
+def test_errors_from_a_blocking_run_are_not_chained_to_the_event_loop_check() -> None:
+    # issue 13, item 15: tracebacks showed "RuntimeError: no running event loop" first
+    from agentsdk.models.testing import FunctionModel
+
+    def broken(messages: list[Message]) -> str:
+        raise ValueError("the model broke")
+
+    with pytest.raises(Exception, match="the model broke") as caught:
+        Agent(model=FunctionModel(broken)).run("hi")
+    chain = []
+    error: BaseException | None = caught.value
+    while error is not None:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    assert not any("no running event loop" in str(e) for e in chain)
