@@ -107,6 +107,25 @@ def _layers_on(device_map: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
+def _setup(small: bool) -> str | tuple[bool, str, Any, dict[str, int], Callable[[], None]]:
+    """Where and how the suite runs: (cuda, device, dtype, model shape, a GPU sync), or
+    why it is skipped."""
+    import torch
+
+    cuda = torch.cuda.is_available()
+    if not cuda and not small:
+        return "torch.cuda is not available (add --small to run it on the CPU)"
+    dtype = torch.float32
+    if cuda:
+        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+    def sync() -> None:
+        if cuda:
+            torch.cuda.synchronize()
+
+    return cuda, "cuda" if cuda else "cpu", dtype, GPU_CONFIGS["small" if small else "1b"], sync
+
+
 def bench_gpu(
     rounds: int, max_tokens: int, *, small: bool = False, split_tokens: int = 64
 ) -> dict[str, Any]:
@@ -124,18 +143,10 @@ def bench_gpu(
     from agentsdk.placement.devices import format_bytes
 
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    cuda = torch.cuda.is_available()
-    if not cuda and not small:
-        return {"skipped": "torch.cuda is not available (add --small to run it on the CPU)"}
-    device = "cuda" if cuda else "cpu"
-    dtype = torch.float32
-    if cuda:
-        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    shape = GPU_CONFIGS["small" if small else "1b"]
-
-    def sync() -> None:
-        if cuda:
-            torch.cuda.synchronize()
+    setup = _setup(small)
+    if isinstance(setup, str):
+        return {"skipped": setup}
+    cuda, device, dtype, shape, sync = setup
 
     def timed(function: Callable[[], Any]) -> tuple[float, Any]:
         sync()
@@ -335,18 +346,10 @@ def diagnose_stream(
     from agentsdk import GenerationSettings, LocalModel, Message
 
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    cuda = torch.cuda.is_available()
-    if not cuda and not small:
-        return {"skipped": "torch.cuda is not available (add --small to run it on the CPU)"}
-    device = "cuda" if cuda else "cpu"
-    dtype = torch.float32
-    if cuda:
-        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    shape = GPU_CONFIGS["small" if small else "1b"]
-
-    def sync() -> None:
-        if cuda:
-            torch.cuda.synchronize()
+    setup = _setup(small)
+    if isinstance(setup, str):
+        return {"skipped": setup}
+    cuda, device, dtype, shape, sync = setup
 
     worker_threads: list[int] = []
 

@@ -219,126 +219,13 @@ def _slots(arguments: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 # Words that shape a request rather than name something in the sources.
 _FUNCTION_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "not",
-        "no",
-        "nor",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "from",
-        "by",
-        "with",
-        "without",
-        "into",
-        "onto",
-        "over",
-        "under",
-        "between",
-        "among",
-        "per",
-        "each",
-        "every",
-        "all",
-        "both",
-        "any",
-        "some",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "do",
-        "does",
-        "did",
-        "done",
-        "have",
-        "has",
-        "had",
-        "will",
-        "would",
-        "can",
-        "could",
-        "shall",
-        "should",
-        "may",
-        "might",
-        "must",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "when",
-        "where",
-        "why",
-        "how",
-        "much",
-        "many",
-        "more",
-        "less",
-        "most",
-        "least",
-        "than",
-        "then",
-        "there",
-        "here",
-        "i",
-        "me",
-        "my",
-        "we",
-        "us",
-        "our",
-        "you",
-        "your",
-        "he",
-        "him",
-        "his",
-        "she",
-        "her",
-        "they",
-        "them",
-        "their",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "together",
-        "plus",
-        "minus",
-        "times",
-        "divided",
-        "split",
-        "share",
-        "cost",
-        "costs",
-        "price",
-        "pay",
-        "paid",
-    ]
+    """a an the and or but not no nor of in on at to for from by with without into onto
+    over under between among per each every all both any some this that these those it
+    its is are was were be been being do does did done have has had will would can could
+    shall should may might must what which who whom whose when where why how much many
+    more less most least than then there here i me my we us our you your he him his she
+    her they them their one two three four five six seven eight nine ten
+    together plus minus times divided split share cost costs price pay paid""".split()  # noqa: SIM905
 )
 
 
@@ -445,14 +332,12 @@ def fill_template(
     the lines the request names first: a calculation over several things named."""
     numbers = [s for s in ranked if s.kind == "number"]
     if value_slots(template) >= 2:
-        first = {index: rank for rank, index in enumerate(named)}
-        per_line: dict[int, str] = {}
+        per_line: dict[int, str] = {}  # each line's best number, lines in rank order
         for span in numbers:
             per_line.setdefault(span.line, span.text)
-        order = sorted(per_line, key=lambda line: (line not in first, first.get(line, 0)))
-        if any(line in first for line in order):  # keep the ranking among named lines
-            named_order = [ln for ln in _by_rank(numbers) if ln in first and ln in per_line]
-            order = named_order + [ln for ln in order if ln not in first]
+        named_set = set(named)
+        order = [ln for ln in per_line if ln in named_set]
+        order += [ln for ln in per_line if ln not in named_set]
         values = [per_line[line] for line in order]
     else:
         values = list(dict.fromkeys(s.text for s in numbers))
@@ -480,10 +365,6 @@ def fill_template(
         for name, value in template.arguments.items()
     }
     return None if missing else filled
-
-
-def _by_rank(numbers: Sequence[Span]) -> list[int]:
-    return list(dict.fromkeys(span.line for span in numbers))
 
 
 def is_reading(arguments: Mapping[str, Any]) -> bool:
