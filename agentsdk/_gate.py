@@ -10,7 +10,10 @@ result is the error, for the model to read):
    `approvals` override the tool's own); those that need a person become interruptions
    carrying their evidence. Tools approved "for the rest of the run" pass.
 3. The agent's approver callback, if any, is asked; then every decision is applied:
-   approve / approve_always / edit run the call, reject / respond give its result.
+   approve / approve_always / edit run the call, reject / respond give its result. A
+   decision applies only to the exact call it was given for (`Decision.digest`): one
+   whose call changed since (another tool, other arguments) is dropped, audited as
+   `decision_refused`, and the call is asked again.
 4. The cleared calls run in parallel. Each is marked running and checkpointed before it
    starts, and checkpointed with its result when it ends: a tool runs at most once.
 """
@@ -30,6 +33,7 @@ from agentsdk.approvals import (
     Decision,
     Evidence,
     Interruption,
+    call_digest,
     cited_sections,
     needs_approval,
 )
@@ -72,6 +76,85 @@ class Gate:
             if decision is not None:
                 self.state.decide(interruption, decision)
 
+    def agent_changed(self, fingerprint: Mapping[str, str]) -> None:
+        """The agent resuming is not the one that paused: its tools or approval rules
+        differ. No approval given under the old rules carries over: decisions on tool
+        calls are dropped, approvals "for the rest of the run" forgotten, and waiting
+        calls go through the new rules again (calls that may have run stay asked)."""
+        state = self.state
+        old = state.agent
+        changed = sorted(n for n in {*old, *fingerprint} if old.get(n) != fingerprint.get(n))
+        started = {c.id for c in state.tool_calls}
+        for interruption in list(state.interruptions):
+            if interruption.call is None:
+                continue
+            state.decisions.pop(interruption.id, None)
+            if interruption.call.id not in started:
+                state.interruptions.remove(interruption)
+        state.approved_tools = []
+        state.agent = dict(fingerprint)
+        self.run.audit(
+            AuditEntry(
+                action="agent_changed",
+                actor="agent",
+                what={"tools": changed},
+                run_id=state.run_id,
+                thread_id=state.thread_id,
+            )
+        )
+
+    def _drop_unfit_decisions(self) -> None:
+        """Keep only decisions that still fit what they decide on. An interruption whose
+        call or observation is no longer the run's is replaced by one for what the run
+        holds now (or dropped when it holds nothing); a decision whose digest differs
+        from its interruption's is dropped. Both are audited; the person is asked again."""
+        state = self.state
+        for interruption in list(state.interruptions):
+            current = self._current(interruption)
+            decision = state.decisions.get(interruption.id)
+            if current is not interruption:
+                index = state.interruptions.index(interruption)
+                if current is None:
+                    del state.interruptions[index]
+                else:
+                    state.interruptions[index] = current
+                state.decisions.pop(interruption.id, None)
+                self._refused(interruption, decision, "what it decides on is not in the run")
+            elif decision is not None and decision.digest != interruption.digest:
+                del state.decisions[interruption.id]
+                self._refused(interruption, decision, "the call changed after the decision")
+
+    def _current(self, interruption: Interruption) -> Interruption | None:
+        """`interruption`, or a fresh one when its call or observation is not the run's."""
+        state = self.state
+        if interruption.observation is not None:
+            return interruption if interruption.observation in state.observations else None
+        if interruption.call is None:
+            return None
+        call = self._executed(interruption.call.id)
+        if call is None:
+            return None
+        if call_digest(call) == interruption.digest:
+            return interruption
+        return self._interruption(call, interruption.evidence.reason)
+
+    def _refused(self, interruption: Interruption, decision: Decision | None, why: str) -> None:
+        state = self.state
+        self.run.audit(
+            AuditEntry(
+                action="decision_refused",
+                actor="agent",
+                what={
+                    "interruption": interruption.id,
+                    "why": why,
+                    "decision": None if decision is None else decision.to_dict(),
+                    "call": None if interruption.call is None else interruption.call.to_dict(),
+                },
+                run_id=state.run_id,
+                thread_id=state.thread_id,
+            )
+        )
+
     def _take(self, interruption: Interruption) -> Decision:
         """Remove an answered interruption, audit its decision, return the decision."""
         state = self.state
@@ -97,6 +180,7 @@ class Gate:
     # -- perception --------------------------------------------------------------------
 
     async def apply_perception_decisions(self) -> None:
+        self._drop_unfit_decisions()
         await self.ask()
         state = self.state
         for interruption in list(state.interruptions):
@@ -154,6 +238,7 @@ class Gate:
         for call_id in state.running:
             if call_id not in state.turn_results and call_id not in waiting:
                 call = self._executed(call_id)
+                assert call is not None  # a running call was recorded before it started
                 state.interruptions.append(self._interruption(call, CRASHED))
                 waiting.add(call_id)
         state.running = []
@@ -172,6 +257,8 @@ class Gate:
             if reason is not None:
                 state.interruptions.append(self._interruption(call, reason))
                 waiting.add(call.id)
+        self._drop_unfit_decisions()
+        waiting = {i.call.id for i in state.interruptions if i.call is not None}
         await self.ask()
         self._expand_approve_always()
         cleared: dict[str, tuple[Mapping[str, Any], str]] = {}
@@ -268,14 +355,16 @@ class Gate:
                         interruption_id=other.id,
                         actor=decision.actor,
                         message=f"approved for the rest of the run with {interruption.id}",
+                        digest=other.digest,
                     )
 
-    def _executed(self, call_id: str) -> ToolCall:
-        """The call as it was started (edited arguments included)."""
+    def _executed(self, call_id: str) -> ToolCall | None:
+        """The call as it was started (edited arguments included), else as the model
+        made it this turn; None when the run holds no such call."""
         for call in reversed(self.state.tool_calls):
             if call.id == call_id:
                 return call
-        return next(c for c in self.state.turn_calls if c.id == call_id)
+        return next((c for c in self.state.turn_calls if c.id == call_id), None)
 
     def _real(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """Arguments with redaction placeholders replaced by the real values."""
@@ -290,6 +379,16 @@ class Gate:
         executed = [ToolCall(c.name, dict(cleared[c.id][0]), c.id) for c in calls]
         state.tool_calls += executed
         state.running = [c.id for c in executed]
+        for call in executed:  # logged before it runs: a crash mid-call leaves a trace
+            self.run.audit(
+                AuditEntry(
+                    action="tool_started",
+                    actor="agent",
+                    what={"call": call.to_dict(), "digest": call_digest(call)},
+                    run_id=state.run_id,
+                    thread_id=state.thread_id,
+                )
+            )
         self.run.checkpoint()  # before anything runs: a crash now is visible on resume
         await asyncio.gather(*(self._run_one(c, cleared[c.id][1]) for c in executed))
 
@@ -351,6 +450,7 @@ class Gate:
                     actor="agent",
                     what={
                         "call": call.to_dict(),
+                        "digest": call_digest(call),
                         "result": content,
                         "is_error": is_error,
                         "seconds": seconds,

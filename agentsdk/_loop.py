@@ -26,7 +26,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from agentsdk._gate import Gate
-from agentsdk.approvals import Evidence, EvidenceSection, Interruption
+from agentsdk._lease import hold, stepped
+from agentsdk.approvals import Evidence, EvidenceSection, Interruption, policy_fingerprint
 from agentsdk.audit import AuditEntry
 from agentsdk.encoders.base import Observation
 from agentsdk.errors import ConfigurationError
@@ -82,7 +83,10 @@ async def execute(
         parts=[_describe(p) for p in parts],
         user_text="\n".join(p.text for p in parts if isinstance(p, Text)),
     )
-    earlier = history if history is not None else _saved_conversation(agent, thread_id)
+    saved = _saved_conversation(agent, thread_id)
+    if saved is not None:
+        state.version = saved.version  # the new run goes on from the thread's newest step
+    earlier = history if history is not None else saved
     if earlier is not None:
         state.history, state.vault = _conversation(earlier)
     return await _Run(agent, state, emit, parts=parts).go()
@@ -129,10 +133,11 @@ def _conversation(earlier: Earlier) -> tuple[list[Message], dict[str, Any]]:
 async def resume(
     agent: Agent, state: RunState, *, emit: Callable[[Event], None] | None
 ) -> RunResult:
-    """Go on from a saved state: decisions are applied, nothing already done is redone."""
+    """Go on from a saved state: decisions are applied, nothing already done is redone.
+    The state handed in is left as it is; the result carries the new one."""
     if state.phase == "finished":
         raise ConfigurationError(f"run {state.run_id} has finished; there is nothing to resume")
-    return await _Run(agent, state, emit).go()
+    return await _Run(agent, state.copy(), emit).go()
 
 
 def _describe(part: Part) -> str:
@@ -163,6 +168,10 @@ class _Run:
         )
         self.tools: dict[str, Tool] = tools_by_name([as_tool(t) for t in agent.tools])
         self.schemas = [tool.schema() for tool in self.tools.values()]
+        self.fingerprint = {
+            name: policy_fingerprint(tool.schema(), agent.approvals.get(name, tool.approval))
+            for name, tool in self.tools.items()
+        }
         self.vault: PIIVault | None = None
 
     async def prepare(self) -> None:
@@ -291,6 +300,8 @@ class _Run:
         store = self.agent.checkpointer
         if store is not None and self.state.thread_id:
             store.save(self.state)
+        else:
+            stepped(self.state)
 
     def audit(self, entry: AuditEntry) -> None:
         self.state.audit.append(entry)
@@ -298,6 +309,10 @@ class _Run:
     # -- the loop ----------------------------------------------------------------------
 
     async def go(self) -> RunResult:
+        async with hold(self.agent.checkpointer, self.state):
+            return await self._go()
+
+    async def _go(self) -> RunResult:
         state = self.state
         self.emit(
             RunStarted(
@@ -308,11 +323,14 @@ class _Run:
             )
         )
         await self.prepare()
+        gate = Gate(self)
         if self.parts is not None:
+            state.agent = dict(self.fingerprint)
             if self.encoding:
                 await self.perceive(self.parts)
             self.checkpoint()
-        gate = Gate(self)
+        elif state.agent != self.fingerprint:
+            gate.agent_changed(self.fingerprint)
         while True:
             if state.phase == "confirm":
                 await gate.apply_perception_decisions()

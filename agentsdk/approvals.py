@@ -22,6 +22,7 @@ async, returning a `Decision` or None to leave the run paused), or `ConsoleAppro
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import json
 import textwrap
@@ -45,7 +46,9 @@ __all__ = [
     "EvidenceSection",
     "Interruption",
     "InterruptionKind",
+    "call_digest",
     "needs_approval",
+    "policy_fingerprint",
 ]
 
 InterruptionKind = Literal["tool", "perception"]
@@ -246,6 +249,79 @@ def _leaf_strings(value: Any) -> list[str]:
     return [str(value)]
 
 
+def call_digest(call: ToolCall) -> str:
+    """A fingerprint of what a tool call does: its tool name and its arguments, as
+    canonical JSON (keys sorted), hashed with SHA-256. A decision records the digest of
+    the call it answers, so an approval never covers a call changed after it was given."""
+    return _digest({"tool": call.name, "arguments": dict(call.arguments)})
+
+
+def policy_fingerprint(schema: Mapping[str, Any], policy: Any) -> str:
+    """A fingerprint of a tool (its schema) under an approval policy ("never", "always",
+    or a predicate: its module, name, bytecode, constants, defaults and the plain values
+    it closes over). Stable across processes running the same code; a run paused under
+    one tool set or policy and resumed under another is asked again."""
+    return _digest({"schema": schema, "policy": _callable_identity(policy)})
+
+
+def _callable_identity(policy: Any) -> Any:
+    if isinstance(policy, str):
+        return policy
+    function = getattr(policy, "func", policy)  # functools.partial
+    code = getattr(function, "__code__", None)
+    if code is None:  # a callable object: its class's call method
+        method = vars(type(function)).get("__call__")
+        code = getattr(method, "__code__", None)
+    return {
+        "name": f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', '')}",
+        "type": type(policy).__qualname__,
+        "code": None if code is None else _code_identity(code),
+        "defaults": _plain(getattr(function, "__defaults__", None)),
+        "bound": [
+            _plain(tuple(getattr(policy, "args", ()))),
+            {str(k): _plain(v) for k, v in (getattr(policy, "keywords", None) or {}).items()},
+        ],
+        "closure": [
+            _plain(cell.cell_contents) for cell in getattr(function, "__closure__", None) or ()
+        ],
+    }
+
+
+def _code_identity(code: Any) -> Any:
+    """Bytecode and constants (nested code objects by their own identity, never their
+    repr, which holds a memory address)."""
+    return {
+        "bytes": code.co_code.hex(),
+        "consts": [
+            _code_identity(c) if hasattr(c, "co_code") else _plain(c) for c in code.co_consts
+        ],
+        "names": list(code.co_names),
+    }
+
+
+def _plain(value: Any) -> Any:
+    """Immutable plain data (numbers, strings, tuples of them) as itself, anything else
+    by its type name: an address or a list the predicate appends to must not count."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return f"<{type(value).__qualname__}>"
+
+
+def _observation_digest(observation: Observation) -> str:
+    return _digest(
+        {"encoder": observation.encoder, "part": observation.part_id, "text": observation.text}
+    )
+
+
+def _digest(value: Any) -> str:
+    canonical = json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def _new_id() -> str:
     return f"int_{uuid.uuid4().hex[:12]}"
 
@@ -270,6 +346,16 @@ class Interruption:
     def allowed(self) -> frozenset[str]:
         """The decision actions that fit this interruption."""
         return ALLOWED[self.kind]
+
+    @property
+    def digest(self) -> str:
+        """The fingerprint of what is decided on: the call (`call_digest`) or the
+        observation (its encoder, part and text). A decision carries it."""
+        if self.call is not None:
+            return call_digest(self.call)
+        if self.observation is not None:
+            return _observation_digest(self.observation)
+        return ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -314,6 +400,10 @@ class Decision:
     actor: str = "human"
     """Who decided (a user name, "console", ...), for the audit log."""
     time: float = field(default_factory=time.time)
+    digest: str = ""
+    """The `Interruption.digest` of what was decided on, set when the decision is bound
+    to its interruption: the run applies a decision only to that exact call (or
+    observation); anything changed since is asked again."""
 
     def __post_init__(self) -> None:
         if self.action not in _ACTIONS:
@@ -368,6 +458,7 @@ class Decision:
             message=self.message,
             actor=self.actor,
             time=self.time,
+            digest=interruption.digest,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -378,6 +469,7 @@ class Decision:
             "message": self.message,
             "actor": self.actor,
             "time": self.time,
+            "digest": self.digest,
         }
 
     @classmethod

@@ -1,4 +1,4 @@
-"""The audit log: every human decision and every tool execution, appended, never edited.
+"""The audit log: every human decision and every tool run, appended, never edited.
 
 An `AuditEntry` says when (Unix time), who (`actor`: a person's name, "console", or
 "agent" for tool runs), what happened (`action` and `what`), and the evidence the actor
@@ -20,6 +20,9 @@ __all__ = ["AuditAction", "AuditEntry"]
 
 AuditAction = Literal[
     "decision",  # a person answered an interruption
+    "decision_refused",  # a decision did not fit the call it was given for: asked again
+    "agent_changed",  # resumed by an agent with other tools or approval rules
+    "tool_started",  # a tool is about to run (logged first: a crash mid-call is seen)
     "tool_executed",  # a tool ran (or a person answered in its place)
     "perception_corrected",  # a person corrected or dropped an observation
     "guardrail",  # a guardrail tripped

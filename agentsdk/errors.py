@@ -21,6 +21,9 @@ AgentSDKError
 │       └── RemoteModelError      a model server refused or failed a request (names the URL)
 │           └── ModelUnreachableError  the server could not be reached or timed out
 ├── GuardrailTripped              a guardrail's verdict stopped the run; carries the verdicts
+├── ThreadBusyError               another run holds the thread (or moved it on); nothing ran
+│   └── StaleStateError           the state is older than the thread's newest checkpoint
+├── TamperedStateError            a signed run state does not match its signature
 └── ToolArgumentsError            a tool call's arguments do not fit the tool (also ValueError)
 ```
 
@@ -54,6 +57,9 @@ __all__ = [
     "ModelUnreachableError",
     "RemoteModelError",
     "SilentAudioError",
+    "StaleStateError",
+    "TamperedStateError",
+    "ThreadBusyError",
     "ToolArgumentsError",
     "UnsupportedMediaError",
     "UnsupportedModelError",
@@ -168,6 +174,28 @@ class GuardrailTripped(AgentSDKError):
     @property
     def tripped(self) -> tuple[GuardrailVerdict, ...]:
         return tuple(v for v in self.verdicts if v.tripwire)
+
+
+class ThreadBusyError(AgentSDKError):
+    """Another run holds this thread: a second process (or task) tried to run or resume
+    it while the first still works on it. Nothing of this attempt ran; try again later
+    (`holder` names the other run's owner, `until` when its lease ends, Unix time)."""
+
+    def __init__(self, message: str, *, holder: str = "", until: float | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder
+        self.until = until
+
+
+class StaleStateError(ThreadBusyError):
+    """The state handed in is older than the thread's newest checkpoint: another run
+    went on from it already (its decisions were applied, its tools ran). Load the
+    thread again to see where it stands."""
+
+
+class TamperedStateError(AgentSDKError):
+    """A signed run state was changed after it was signed, or its signature is missing
+    or made with another key. It is refused whole: nothing in it is used."""
 
 
 class ToolArgumentsError(AgentSDKError, ValueError):

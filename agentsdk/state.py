@@ -7,6 +7,12 @@ again: idempotency by call id), the interruptions waiting for a person and the d
 given so far, the audit log and the PII vault. `to_json()` / `from_json()` round-trip it;
 `agentsdk.checkpoints.SQLiteCheckpointStore` saves it by thread id after every step.
 
+A state that leaves the process can be signed: `to_json(key=...)` adds an HMAC-SHA256 of
+its content, `from_json(text, key=...)` refuses (`TamperedStateError`) a state changed
+since, or signed with another key, or not signed at all. `version` counts the state's
+checkpoints: a store saves only on top of the version a state was loaded at, so two
+processes can never both go on from the same pause (`StaleStateError`).
+
 Decide on a paused state with `approve`, `reject`, `edit`, `respond` (tool calls) or
 `confirm`, `correct`, `reject` (perception), as many as are pending, then hand it to
 `agent.resume(state)`. Each returns the state itself, so calls chain:
@@ -16,6 +22,9 @@ Decide on a paused state with `approve`, `reject`, `edit`, `respond` (tool calls
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import Mapping
@@ -25,7 +34,7 @@ from typing import Any, Literal
 from agentsdk.approvals import Decision, Interruption
 from agentsdk.audit import AuditEntry
 from agentsdk.encoders.base import Observation
-from agentsdk.errors import ConfigurationError
+from agentsdk.errors import ConfigurationError, TamperedStateError
 from agentsdk.fusion import FusedPrompt
 from agentsdk.media import Audio, Image, media_from_dict, media_to_dict
 from agentsdk.messages import Message, ToolCall, ToolResult
@@ -34,7 +43,8 @@ from agentsdk.run import FinishReason
 
 __all__ = ["FORMAT_VERSION", "Phase", "RunState"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_READS = frozenset({1, 2})  # 1: before versions, agent fingerprints and signatures
 Phase = Literal["confirm", "think", "act", "finished"]
 """Where the run stands: `confirm` perceptions (then fuse), `think` (next: a model turn),
 `act` (the last turn's tool calls), `finished`."""
@@ -84,6 +94,21 @@ class RunState:
     vault: dict[str, Any] = field(default_factory=dict)
     """The PII vault (placeholders and the real values), when redaction is on."""
     updated: float = field(default_factory=time.time)
+    version: int = 0
+    """How many times the state was checkpointed: a store saves a state only on top of
+    this version of its thread (compare and swap), and a copy left behind is stale."""
+    agent: dict[str, str] = field(default_factory=dict)
+    """A fingerprint of the agent's tools and approval rules, by tool name: a run
+    resumed by an agent whose tools or rules differ is asked again, not trusted."""
+
+    def copy(self) -> RunState:
+        """A copy to go on from, sharing nothing mutable with this state (its parts are
+        immutable values and are shared)."""
+        made = copy.copy(self)
+        for name, value in vars(self).items():
+            if isinstance(value, list | dict):
+                setattr(made, name, copy.deepcopy(value) if name == "vault" else type(value)(value))
+        return made
 
     # -- deciding ----------------------------------------------------------------------
 
@@ -181,18 +206,24 @@ class RunState:
             "audit": [entry.to_dict() for entry in self.audit],
             "vault": dict(self.vault),
             "updated": self.updated,
+            "version": self.version,
+            "agent": dict(self.agent),
         }
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False)
+    def to_json(self, *, key: str | bytes | None = None) -> str:
+        """The state as JSON; with `key`, signed (HMAC-SHA256 of its canonical form)."""
+        data = self.to_dict()
+        if key is not None:
+            data["signature"] = _signature(data, key)
+        return json.dumps(data, ensure_ascii=False)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunState:
         version = data.get("format")
-        if version != FORMAT_VERSION:
+        if version not in _READS:
             raise ConfigurationError(
-                f"this run state has format {version!r}; this agentsdk reads format "
-                f"{FORMAT_VERSION}"
+                f"this run state has format {version!r}; this agentsdk reads formats "
+                f"{sorted(_READS)}"
             )
         try:
             prompt = data.get("prompt")
@@ -229,19 +260,40 @@ class RunState:
                 audit=[AuditEntry.from_dict(e) for e in data.get("audit") or ()],
                 vault=dict(data.get("vault") or {}),
                 updated=float(data.get("updated", 0.0)),
+                version=int(data.get("version", 0)),
+                agent={str(k): str(v) for k, v in (data.get("agent") or {}).items()},
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigurationError(f"not a valid run state: {type(exc).__name__}: {exc}") from exc
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> RunState:
+    def from_json(cls, text: str | bytes, *, key: str | bytes | None = None) -> RunState:
+        """Read a state; with `key`, only one signed with that key and unchanged since."""
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError, UnicodeDecodeError) as exc:
             raise ConfigurationError(f"a run state must be JSON: {exc}") from exc
-        if not isinstance(data, Mapping):
+        if not isinstance(data, dict):
             raise ConfigurationError("a run state must be a JSON object")
+        signature = data.pop("signature", None)
+        if key is not None:
+            if not isinstance(signature, str):
+                raise TamperedStateError("the run state is not signed, and a key was given")
+            if not hmac.compare_digest(signature, _signature(data, key)):
+                raise TamperedStateError(
+                    "the run state does not match its signature: it was changed after it "
+                    "was signed, or signed with another key"
+                )
         return cls.from_dict(data)
+
+
+def _signature(data: Mapping[str, Any], key: str | bytes) -> str:
+    """HMAC-SHA256 of the state's canonical JSON (keys sorted, no spaces)."""
+    if not key:
+        raise ConfigurationError("a signing key must not be empty")
+    secret = key.encode() if isinstance(key, str) else key
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hmac.new(secret, canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def _result_dict(result: ToolResult) -> dict[str, Any]:

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from agentsdk import ConfigurationError, Observation, ToolCall
@@ -12,8 +19,10 @@ from agentsdk.approvals import (
     Evidence,
     EvidenceSection,
     Interruption,
+    call_digest,
     cited_sections,
     needs_approval,
+    policy_fingerprint,
 )
 
 
@@ -195,3 +204,53 @@ def test_console_approver_on_perception_and_end_of_input() -> None:
         raise EOFError
 
     assert ConsoleApprover(ask=closed, say=lambda s: None)(interruption) is None
+
+
+def _over(limit: float) -> Any:
+    return lambda arguments: arguments["amount"] > limit
+
+
+def test_policy_fingerprints_tell_rules_apart_and_ignore_what_a_rule_collects() -> None:
+    schema = {"name": "pay", "parameters": {}}
+    assert policy_fingerprint(schema, _over(100)) == policy_fingerprint(schema, _over(100))
+    assert policy_fingerprint(schema, _over(100)) != policy_fingerprint(schema, _over(200))
+    assert policy_fingerprint(schema, "always") != policy_fingerprint(schema, "never")
+    assert policy_fingerprint(schema, "always") != policy_fingerprint({"name": "x"}, "always")
+    seen: list[Any] = []
+
+    def rule(arguments: Any) -> bool:
+        seen.append(arguments)
+        return True
+
+    before = policy_fingerprint(schema, rule)
+    rule({"amount": 1})
+    assert policy_fingerprint(schema, rule) == before
+    assert policy_fingerprint(schema, functools.partial(_over, 1)) != policy_fingerprint(
+        schema, functools.partial(_over, 2)
+    )
+
+
+def test_a_policy_fingerprint_is_the_same_in_another_process() -> None:
+    code = (
+        "from agentsdk.approvals import policy_fingerprint\n"
+        "limit = 100\n"
+        "print(policy_fingerprint({'name': 'pay'}, lambda a: a['amount'] > limit))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        for _ in range(2)
+    ]
+    assert runs[0].returncode == 0, runs[0].stderr
+    assert runs[0].stdout == runs[1].stdout and len(runs[0].stdout.strip()) == 64
+
+
+def test_a_decision_carries_the_digest_of_what_it_decides_on() -> None:
+    call = ToolCall("pay", {"to": "ACME", "amount": 5})
+    interruption = Interruption(kind="tool", evidence=Evidence(reason="r"), call=call)
+    decision = Decision.approve().bound(interruption)
+    assert decision.digest == call_digest(call) == interruption.digest
+    same = ToolCall("pay", {"amount": 5, "to": "ACME"}, id="another")  # key order, id
+    assert call_digest(same) == decision.digest
+    assert call_digest(ToolCall("pay", {"amount": 6, "to": "ACME"})) != decision.digest
+    assert Decision.from_dict(decision.to_dict()) == decision

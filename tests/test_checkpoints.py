@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import sqlite3
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from agentsdk import ConfigurationError
+from agentsdk import (
+    ConfigurationError,
+    StaleStateError,
+    TamperedStateError,
+    ThreadBusyError,
+)
 from agentsdk.audit import AuditEntry
-from agentsdk.checkpoints import CheckpointStore, SQLiteCheckpointStore
+from agentsdk.checkpoints import CheckpointStore, SQLiteCheckpointStore, new_owner
 from agentsdk.state import RunState
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +89,81 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     assert all(len(store.history(f"t{i}")) == 20 for i in range(4))
 
 
+def test_save_goes_on_only_from_the_newest_checkpoint(tmp_path: Path) -> None:
+    store = SQLiteCheckpointStore(tmp_path / "runs.db")
+    store.save(RunState(run_id="r", thread_id="t"))
+    first, second = store.load("t"), store.load("t")
+    assert first is not None and second is not None and first.version == second.version == 1
+    first.step = 1
+    store.save(first)
+    assert first.version == 2
+    second.step = 7
+    with pytest.raises(StaleStateError, match="moved on"):
+        store.save(second)
+    assert second.version == 1  # unchanged by the refused save
+    newest = store.load("t")
+    assert newest is not None and newest.step == 1 and len(store.history("t")) == 2
+
+
+def test_a_thread_is_held_by_one_owner_at_a_time(tmp_path: Path) -> None:
+    store = SQLiteCheckpointStore(tmp_path / "runs.db", lease_seconds=0.3)
+    ana, bob = new_owner(), new_owner()
+    expires = store.claim("t", ana)
+    assert store.claim("t", ana) >= expires  # the same owner extends it
+    with pytest.raises(ThreadBusyError, match="is being run by") as busy:
+        store.claim("t", bob)
+    assert busy.value.holder == ana and busy.value.until is not None
+    store.claim("other", bob)  # another thread is free
+    store.release("t", ana)
+    store.claim("t", bob)
+    time.sleep(0.4)  # bob's lease ran out without being renewed
+    store.claim("t", ana)
+    store.release("t", bob)  # not bob's any more: ana keeps it
+    with pytest.raises(ThreadBusyError):
+        store.claim("t", bob)
+
+
+def test_a_lease_of_a_process_that_died_on_this_host_is_not_waited_out(tmp_path: Path) -> None:
+    store = SQLiteCheckpointStore(tmp_path / "runs.db", lease_seconds=600)
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    dead = f"{socket.gethostname()}:{gone.stdout.strip()}:x"
+    store.claim("t", dead)
+    store.claim("t", new_owner())  # taken over at once
+    elsewhere = f"another-host:{os.getpid() + 1}:x"
+    store.claim("u", elsewhere)
+    with pytest.raises(ThreadBusyError):
+        store.claim("u", new_owner())
+
+
+def test_a_signed_store_refuses_a_state_changed_in_the_database(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    store = SQLiteCheckpointStore(path, key="s3cret")
+    state = RunState(run_id="r", thread_id="t", approved_tools=[])
+    store.save(state)
+    loaded = store.load("t")
+    assert loaded is not None and loaded.run_id == "r"
+    with sqlite3.connect(path) as db:
+        (text,) = db.execute("SELECT state FROM checkpoints").fetchone()
+        forged = text.replace('"approved_tools": []', '"approved_tools": ["wipe"]')
+        assert forged != text
+        db.execute("UPDATE checkpoints SET state = ?", (forged,))
+    with pytest.raises(TamperedStateError, match="signature"):
+        store.load("t")
+    with pytest.raises(TamperedStateError):
+        SQLiteCheckpointStore(path, key="another key").load("t")
+    unsigned = SQLiteCheckpointStore(tmp_path / "plain.db")
+    unsigned.save(RunState(run_id="r", thread_id="t"))
+    with pytest.raises(TamperedStateError, match="not signed"):
+        SQLiteCheckpointStore(tmp_path / "plain.db", key="s3cret").load("t")
+    with pytest.raises(ConfigurationError, match="empty"):
+        SQLiteCheckpointStore(path, key="")
+
+
 # -- a process killed while waiting for a person --------------------------------------
 
 WORKER = textwrap.dedent(
@@ -102,6 +185,8 @@ WORKER = textwrap.dedent(
         '''
         with ledger.open("a") as out:
             out.write(f"{amount} {to}\\n")
+        if mode.startswith("race"):
+            time.sleep(1.0)  # a slow payment: the other process tries meanwhile
         if mode == "die-while-paying":
             os.kill(os.getpid(), signal.SIGKILL)
         return f"paid {amount} to {to}"
@@ -117,6 +202,20 @@ WORKER = textwrap.dedent(
     else:
         agent = Agent(model=ScriptedModel(["Paid."]), tools=[pay], checkpointer=store)
         state = store.load("invoice-42")
+        if mode.startswith("race"):  # two processes decide on the same pause at once
+            go = Path(db).with_name("go")
+            while not go.exists():
+                time.sleep(0.01)
+            decide = state.reject if mode == "race-reject" else state.approve
+            decide(state.interruptions[0], actor=mode)
+            from agentsdk import ThreadBusyError
+            try:
+                result = agent.resume(state)
+            except ThreadBusyError as exc:
+                print("BUSY", type(exc).__name__, flush=True)
+                sys.exit(0)
+            print("FINISHED", result.finish_reason, flush=True)
+            sys.exit(0)
         if mode == "respond":  # after a crash mid-call, the run asks before paying again
             asked = agent.resume(state)
             print("ASKED", asked.interruptions[0].evidence.reason, flush=True)
@@ -166,7 +265,11 @@ def test_a_run_killed_while_paused_resumes_in_a_new_process(tmp_path: Path) -> N
     assert ledger.read_text() == "15.5 ACME\n"  # exactly once
     store = SQLiteCheckpointStore(tmp_path / "runs.db")
     audit = store.audit("invoice-42")
-    assert [(e.action, e.actor) for e in audit] == [("decision", "ana"), ("tool_executed", "agent")]
+    assert [(e.action, e.actor) for e in audit] == [
+        ("decision", "ana"),
+        ("tool_started", "agent"),
+        ("tool_executed", "agent"),
+    ]
     assert audit[0].what["interruption"] == interruption
     assert audit[0].evidence is not None and audit[0].evidence["tool"] == "pay"
     final = store.load("invoice-42")
@@ -185,8 +288,12 @@ def test_a_crash_in_the_middle_of_a_tool_never_runs_it_twice(tmp_path: Path) -> 
     dying.communicate(timeout=120)
     assert dying.returncode == -signal.SIGKILL
     assert ledger.read_text() == "15.5 ACME\n"
-    saved = SQLiteCheckpointStore(tmp_path / "runs.db").load("invoice-42")
+    store = SQLiteCheckpointStore(tmp_path / "runs.db")
+    saved = store.load("invoice-42")
     assert saved is not None and saved.running == ["call_1"]
+    # the log shows the call started and never finished
+    actions = [e.action for e in store.audit("invoice-42")]
+    assert actions == ["decision", "tool_started"]
     # the next process does not pay again: it asks a person, who says it was paid
     last = _worker(tmp_path, "respond")
     out, err = last.communicate(timeout=120)
@@ -195,3 +302,26 @@ def test_a_crash_in_the_middle_of_a_tool_never_runs_it_twice(tmp_path: Path) -> 
     assert asked.startswith("ASKED the process stopped while this call was running")
     assert finished == "FINISHED stop Paid."
     assert ledger.read_text() == "15.5 ACME\n"
+
+
+@pytest.mark.parametrize("other", ["race-approve", "race-reject"])
+def test_two_processes_deciding_on_one_pause_apply_exactly_one_decision(
+    tmp_path: Path, other: str
+) -> None:
+    _paused(tmp_path)
+    racers = [_worker(tmp_path, "race-approve"), _worker(tmp_path, other)]
+    time.sleep(3.0)  # both have imported agentsdk and loaded the paused state
+    (tmp_path / "go").touch()
+    outs = []
+    for racer in racers:
+        out, err = racer.communicate(timeout=120)
+        assert racer.returncode == 0, err
+        outs.append(out.strip())
+    assert sorted(o.split()[0] for o in outs) == ["BUSY", "FINISHED"], outs
+    store = SQLiteCheckpointStore(tmp_path / "runs.db")
+    decisions = [e for e in store.audit("invoice-42") if e.action == "decision"]
+    assert len(decisions) == 1  # one decision applied and logged, the other refused whole
+    ledger = tmp_path / "ledger"
+    paid = ledger.read_text() if ledger.exists() else ""
+    assert paid in ("", "15.5 ACME\n")  # paid at most once
+    assert (paid != "") == (decisions[0].what["action"] == "approve")

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from agentsdk import Audio, Image, ScriptedModel, ToolCall
+from agentsdk import Audio, Image, ScriptedModel, StaleStateError, ToolCall
 from agentsdk.agent import Agent
 from agentsdk.approvals import ApprovalContext, Decision, Interruption
+from agentsdk.checkpoints import SQLiteCheckpointStore
 from agentsdk.events import InterruptionRaised, RunFinished
 from agentsdk.messages import Message
 from agentsdk.models.testing import FunctionModel, ModelCall
@@ -85,6 +86,7 @@ def test_a_gated_call_pauses_with_its_evidence_and_runs_once_approved() -> None:
     assert model.calls[1].messages[-1] == Message("tool", "paid 15.50 to ACME", tool_call_id=PAY.id)
     assert [(e.action, e.actor) for e in done.state.audit] == [  # type: ignore[union-attr]
         ("decision", "ana"),
+        ("tool_started", "agent"),
         ("tool_executed", "agent"),
     ]
 
@@ -487,3 +489,143 @@ def test_nan_does_not_slip_past_an_approval_rule() -> None:
     assert ledger.payments == []
     assert result.tool_results[0].is_error
     assert "numbers must be finite" in result.tool_results[0].content
+
+
+# -- a decision covers exactly the call it was given for ------------------------------
+
+
+def _with_wipe(ledger: Ledger) -> list[Any]:
+    @tool(approval="always")
+    def wipe(amount: float, to: str) -> str:
+        """Wipe an account.
+
+        Args:
+            amount: How much.
+            to: Whose.
+        """
+        ledger.payments.append((-amount, to))
+        return "wiped"
+
+    return [*tools_for(ledger), wipe]
+
+
+def _swap(state: RunState, call: ToolCall, *, interruption_too: bool) -> None:
+    """Change the waiting call in the state, as a tampered JSON would."""
+    state.turn_calls = [call if c.id == call.id else c for c in state.turn_calls]
+    if interruption_too:
+        first = state.interruptions[0]
+        state.interruptions[0] = Interruption(
+            kind="tool", evidence=first.evidence, id=first.id, call=call
+        )
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        ToolCall("wipe", {"amount": 15.5, "to": "ACME"}, id="call_pay"),
+        ToolCall("pay", {"amount": 5000, "to": "mallory"}, id="call_pay"),
+    ],
+)
+@pytest.mark.parametrize("interruption_too", [True, False])
+def test_an_approval_does_not_cover_a_call_changed_after_it(
+    changed: ToolCall, interruption_too: bool
+) -> None:
+    ledger = Ledger()
+    agent = Agent(model=ScriptedModel([PAY, "done"]), tools=_with_wipe(ledger))
+    paused = agent.run("Pay ACME 15.50").state
+    assert paused is not None
+    paused.approve(paused.interruptions[0])
+    _swap(paused, changed, interruption_too=interruption_too)
+    result = agent.resume(paused)
+    assert ledger.payments == []  # neither the changed call nor the original ran
+    assert result.paused and [i.call for i in result.interruptions] == [changed]
+    assert result.state is not None
+    refused = [e for e in result.state.audit if e.action == "decision_refused"]
+    assert len(refused) == 1 and refused[0].what["decision"]["action"] == "approve"
+    # asked again, the person sees the real call; approving that runs it, once
+    again = agent.resume(result.state.approve(result.interruptions[0]))
+    assert again.finish_reason == "stop"
+    expected = -15.5 if changed.name == "wipe" else 5000
+    assert ledger.payments == [(expected, changed.arguments["to"])]
+    decided = [e for e in again.state.audit if e.action == "decision"]  # type: ignore[union-attr]
+    started = [e for e in again.state.audit if e.action == "tool_started"]  # type: ignore[union-attr]
+    assert decided[-1].what["digest"] == started[-1].what["digest"]
+
+
+def test_a_forged_decision_without_the_calls_digest_is_refused() -> None:
+    ledger = Ledger()
+    agent, state = _paused(ledger, ScriptedModel([PAY, "done"]))
+    first = state.interruptions[0]
+    state.decisions[first.id] = Decision(action="approve", interruption_id=first.id)
+    result = agent.resume(state)
+    assert ledger.payments == [] and result.paused
+
+
+def test_a_run_resumed_by_an_agent_with_other_rules_asks_again() -> None:
+    ledger = Ledger()
+    _, state = _paused(ledger, ScriptedModel([PAY, "done"]))
+    state.approve(state.interruptions[0], always=True)
+
+    @tool(approval="always")
+    def pay(amount: float, to: str, memo: str = "") -> str:
+        """Pay an amount to someone.
+
+        Args:
+            amount: How much.
+            to: Who gets it.
+            memo: A note.
+        """
+        ledger.payments.append((amount, to))
+        return "paid"
+
+    other = Agent(model=ScriptedModel(["done"]), tools=[pay])
+    asked = other.resume(state)
+    assert ledger.payments == [] and asked.paused  # the approval did not carry over
+    assert asked.state is not None and asked.state.approved_tools == []
+    changed = [e for e in asked.state.audit if e.action == "agent_changed"]
+    assert changed and changed[0].what["tools"] == ["lookup", "pay"]
+    # the same tools under a rule that needs nobody: the call runs by the new rule
+    relaxed = Agent(
+        model=ScriptedModel(["done"]), tools=tools_for(ledger), approvals={"pay": "never"}
+    )
+    _, fresh = _paused(ledger, ScriptedModel([PAY, "done"]))
+    assert relaxed.resume(fresh).finish_reason == "stop"
+    assert ledger.payments == [(15.5, "ACME")]
+
+
+def test_the_same_agent_built_again_is_the_same_agent() -> None:
+    ledger = Ledger()
+    _, state = _paused(ledger, ScriptedModel([PAY, "done"]))
+    again = Agent(model=ScriptedModel(["done"]), tools=tools_for(ledger))
+    result = again.resume(state.approve(state.interruptions[0]))
+    assert result.finish_reason == "stop" and ledger.payments == [(15.5, "ACME")]
+
+
+# -- one resume per pause ---------------------------------------------------------------
+
+
+def test_resume_leaves_the_state_it_was_given_and_refuses_it_a_second_time() -> None:
+    ledger = Ledger()
+    agent, state = _paused(ledger, ScriptedModel([PAY, "done", "again"]))
+    state.approve(state.interruptions[0])
+    before = state.to_dict()
+    done = agent.resume(state)
+    assert done.finish_reason == "stop" and state.to_dict() == before
+    with pytest.raises(StaleStateError, match="went on from this state already"):
+        agent.resume(state)
+    assert ledger.payments == [(15.5, "ACME")]  # paid once
+
+
+async def _twice(agent: Agent, state: RunState) -> list[Any]:
+    return await asyncio.gather(agent.aresume(state), agent.aresume(state), return_exceptions=True)
+
+
+def test_two_resumes_of_one_pause_at_once_run_it_once(tmp_path: Any) -> None:
+    for store in (None, SQLiteCheckpointStore(tmp_path / "runs.db")):
+        ledger = Ledger()
+        agent, state = _paused(ledger, ScriptedModel([PAY, "done"]), checkpointer=store)
+        state.approve(state.interruptions[0])
+        outcomes = asyncio.run(_twice(agent, state))
+        kinds = sorted(type(o).__name__ for o in outcomes)
+        assert kinds in (["RunResult", "ThreadBusyError"], ["RunResult", "StaleStateError"])
+        assert ledger.payments == [(15.5, "ACME")]

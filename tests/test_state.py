@@ -7,7 +7,15 @@ import json
 import numpy as np
 import pytest
 
-from agentsdk import ConfigurationError, Message, Observation, ToolCall, ToolResult, Usage
+from agentsdk import (
+    ConfigurationError,
+    Message,
+    Observation,
+    TamperedStateError,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from agentsdk.approvals import Evidence, Interruption
 from agentsdk.audit import AuditEntry
 from agentsdk.fusion import fuse
@@ -67,7 +75,7 @@ def test_json_round_trip_keeps_everything() -> None:
     assert again.interruptions == state.interruptions
     assert again.decisions == state.decisions
     assert again.usage == Usage(10, 3)
-    assert json.loads(state.to_json())["format"] == 1
+    assert json.loads(state.to_json())["format"] == 2
 
 
 def test_several_decisions_at_once_and_pending() -> None:
@@ -108,3 +116,40 @@ def test_decisions_that_do_not_fit_are_refused() -> None:
 def test_bad_saved_states_get_clear_errors(text: str, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         RunState.from_json(text)
+
+
+def test_a_signed_state_round_trips_and_any_change_is_refused() -> None:
+    state = _state()
+    signed = state.to_json(key=b"k1")
+    assert RunState.from_json(signed, key=b"k1").to_dict() == state.to_dict()
+    assert RunState.from_json(signed).to_dict() == state.to_dict()  # no key: not checked
+    data = json.loads(signed)
+    data["approved_tools"] = ["add", "wipe"]
+    with pytest.raises(TamperedStateError, match="does not match its signature"):
+        RunState.from_json(json.dumps(data), key=b"k1")
+    with pytest.raises(TamperedStateError):
+        RunState.from_json(signed, key=b"k2")
+    with pytest.raises(TamperedStateError, match="not signed"):
+        RunState.from_json(state.to_json(), key=b"k1")
+    with pytest.raises(ConfigurationError, match="empty"):
+        state.to_json(key="")
+
+
+def test_a_format_1_state_still_reads() -> None:
+    data = _state().to_dict()
+    data["format"] = 1
+    del data["version"], data["agent"]
+    old = RunState.from_dict(data)
+    assert old.version == 0 and old.agent == {}
+
+
+def test_a_copy_shares_nothing_mutable() -> None:
+    state = _state()
+    copied = state.copy()
+    assert copied.to_dict() == state.to_dict()
+    copied.interruptions.clear()
+    copied.approved_tools.append("pay")
+    copied.vault["placeholders"]["<EMAIL_1>"] = "x@y.z"
+    copied.turn_results.clear()
+    assert len(state.interruptions) == 2 and state.approved_tools == ["add"]
+    assert state.vault == {"placeholders": {"<EMAIL_1>": "a@b.co"}} and state.turn_results
