@@ -140,6 +140,14 @@ async def resume(
     return await _Run(agent, state.copy(), emit).go()
 
 
+def _redact_name(vault: PIIVault, observation: Observation) -> Observation:
+    """The observation with its part's name (a file name can hold an e-mail, a phone
+    number) redacted as well."""
+    if not observation.part_name:
+        return observation
+    return dataclasses.replace(observation, part_name=vault.redact(observation.part_name))
+
+
 def _describe(part: Part) -> str:
     if isinstance(part, Text):
         return "text"
@@ -404,7 +412,8 @@ class _Run:
         if self.vault is not None:  # the model reads placeholders; tools get real values
             vault = self.vault
             observations = [
-                vault.redact_observation(o) if o.kind in READ else o for o in observations
+                _redact_name(vault, vault.redact_observation(o) if o.kind in READ else o)
+                for o in observations
             ]
             user_text = vault.redact(user_text)
         prompt = fuse(

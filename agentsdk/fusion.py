@@ -5,6 +5,8 @@ confidence; what the user said comes first, then what was read, seen, and the fa
 What media and tools contain is data: the prompt says so, the sections live in the user
 message (never the system message), and any fence marker inside the content is defused
 so a sentence in an image or a clip cannot close its fence and pose as an instruction.
+A part's name (the file name) is defused too, kept on one line and cut short: it sits
+in the section header, where a crafted name could otherwise end the header early.
 
 The budget is counted with the model's own tokenizer when it has one. Over budget, the
 least useful content goes first: whole sections of the lowest priority (facts, then
@@ -21,7 +23,7 @@ from typing import Any
 
 from agentsdk.encoders.base import Observation
 
-__all__ = ["FusedPrompt", "Section", "fence", "fuse"]
+__all__ = ["FusedPrompt", "Section", "fence", "fuse", "inline"]
 
 OPEN, CLOSE = "<<<", ">>>"
 # What fence markers inside content become: look-alike single angle quotes.
@@ -40,9 +42,21 @@ LABELS = {
 }
 
 
+NAME_CHARS = 80
+"""A part's name (a file name the user, or an attacker, chose) is cut to this length in a
+section header."""
+
+
 def fence(text: str) -> str:
     """Make `text` safe inside a section: it cannot open or close a fence."""
     return text.replace(OPEN, DEFUSED_OPEN).replace(CLOSE, DEFUSED_CLOSE)
+
+
+def inline(text: str, limit: int = NAME_CHARS) -> str:
+    """Make `text` safe inside a section header: fenced, on one line, at most `limit`
+    characters (a name cannot end the header, start a line, or fill the prompt)."""
+    flat = " ".join(fence(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +72,12 @@ class Section:
     @property
     def header(self) -> str:
         obs = self.observation
-        where = f" of {obs.part_name}" if obs.part_name else ""
-        label = LABELS.get(obs.kind, obs.kind)
+        where = f" of {inline(obs.part_name)}" if obs.part_name else ""
+        label = inline(LABELS.get(obs.kind, obs.kind))
+        model = f" ({inline(obs.model)})" if obs.model else ""
         return (
-            f"{OPEN}section {self.index}: {label}{where}; source {obs.encoder}"
-            f"{f' ({obs.model})' if obs.model else ''}, confidence {obs.confidence:.2f}{CLOSE}"
+            f"{OPEN}section {self.index}: {label}{where}; source {inline(obs.encoder)}"
+            f"{model}, confidence {obs.confidence:.2f}{CLOSE}"
         )
 
     def render(self) -> str:

@@ -47,6 +47,7 @@ from agentsdk.models.base import (
     ToolSchema,
     Usage,
 )
+from agentsdk.models.control_tokens import ControlTokens
 from agentsdk.models.gguf_cache import cached_checkpoint
 
 if TYPE_CHECKING:
@@ -152,6 +153,7 @@ class LocalModel:
             )
         self._model = model
         self._tokenizer = tokenizer
+        self._control = ControlTokens.of(tokenizer)
         self._name = name
         self.load_info = load_info
         self._lock = threading.Lock()
@@ -527,7 +529,9 @@ class LocalModel:
     def chat_prompt(self, user: str) -> str:
         """`user` as one user turn of this model's chat template, ready for the reply."""
         text: str = self._tokenizer.apply_chat_template(
-            [{"role": "user", "content": user}], tokenize=False, add_generation_prompt=True
+            [{"role": "user", "content": self._control.defuse(user)}],
+            tokenize=False,
+            add_generation_prompt=True,
         )
         return text
 
@@ -709,7 +713,7 @@ class LocalModel:
         extra: dict[str, Any] = {"tools": [dict(t) for t in tools]} if tools else {}
         try:
             inputs = self._tokenizer.apply_chat_template(
-                conversation,
+                self._control.defuse_conversation(conversation),
                 add_generation_prompt=True,
                 return_tensors="pt",
                 return_dict=True,

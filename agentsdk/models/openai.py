@@ -44,6 +44,7 @@ from agentsdk.models.base import (
     ToolSchema,
     Usage,
 )
+from agentsdk.models.control_tokens import defuse
 
 if TYPE_CHECKING:
     from agentsdk.media import Audio, Image
@@ -351,16 +352,18 @@ def read_tool_call(call_id: str, name: str, arguments: str) -> ToolCall:
 
 def wire_message(message: Message) -> dict[str, Any]:
     """A message in the wire format: tool-call arguments as JSON strings, attached media
-    as content parts."""
+    as content parts; the turn markers of the common chat formats defused in every text
+    (the server's template must not read them as its own)."""
     data: dict[str, Any] = {"role": message.role}
+    text = defuse(message.content)
     if message.media:
         content: list[dict[str, Any]] = []
-        if message.content:
-            content.append({"type": "text", "text": message.content})
+        if text:
+            content.append({"type": "text", "text": text})
         content += [media_part(item) for item in message.media]
         data["content"] = content
     else:
-        data["content"] = message.content
+        data["content"] = text
     if message.tool_calls:
         data["tool_calls"] = [
             {
@@ -368,7 +371,7 @@ def wire_message(message: Message) -> dict[str, Any]:
                 "type": "function",
                 "function": {
                     "name": call.name,
-                    "arguments": json.dumps(dict(call.arguments), ensure_ascii=False),
+                    "arguments": defuse(json.dumps(dict(call.arguments), ensure_ascii=False)),
                 },
             }
             for call in message.tool_calls
