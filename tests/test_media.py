@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
+import time
 import zlib
 from pathlib import Path
 
 import numpy as np
 import PIL.Image
+import PIL.ImageFile
 import pytest
 import soundfile
 
@@ -26,6 +29,7 @@ from agentsdk import (
     SilentAudioError,
     UnsupportedMediaError,
 )
+from agentsdk.media import MAX_SAMPLE_PEAK, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE
 
 
 def png_bytes(image: PIL.Image.Image) -> bytes:
@@ -186,6 +190,180 @@ def test_limits_are_validated() -> None:
         MediaLimits(silence_threshold=2.0)
 
 
+# -- images: every failure is a MediaError, checked before decoding -----------------------
+
+
+def encoded(image: PIL.Image.Image, fmt: str, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+def noise(width: int = 32, height: int = 32) -> PIL.Image.Image:
+    pixels = np.random.default_rng(0).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    return PIL.Image.fromarray(pixels)
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    body = kind + data
+    return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+
+def streamed_png(width: int, height: int, *, depth: int, colour: int, rows: int) -> bytes:
+    """A PNG of mid-grey rows compressed one at a time (a 7000 x 7000 image costs a few
+    MB of memory to build); only `rows` of the `height` the header declares are there."""
+    samples = {0: 1, 2: 3}[colour] * depth // 8
+    row = b"\0" + b"\x80" * (width * samples)
+    compressor = zlib.compressobj(9)
+    idat = b"".join(compressor.compress(row) for _ in range(rows)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", idat)
+        + png_chunk(b"IEND", b"")
+    )
+
+
+def fits_header_only() -> bytes:
+    cards = ["SIMPLE  = T", "BITPIX  = 8", "NAXIS   = 2", "NAXIS1  = 64", "NAXIS2  = 64", "END"]
+    return b"".join(card.ljust(80).encode() for card in cards).ljust(2880)
+
+
+def truncated(fmt: str, fraction: float) -> bytes:
+    picture = noise().convert("RGBA") if fmt == "DDS" else noise()
+    data = encoded(picture, fmt)
+    return data[: max(1, int(len(data) * fraction))]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(encoded(noise(), "PNG")[:20], id="png-20-bytes"),
+        pytest.param(encoded(noise(), "PNG")[:16], id="png-16-bytes"),
+        pytest.param(encoded(noise(), "JPEG")[:6], id="jpeg-6-bytes"),
+        pytest.param(encoded(noise(), "JPEG")[:300], id="jpeg-300-bytes"),
+        pytest.param(truncated("JPEG", 0.5), id="jpeg-half"),
+        pytest.param(encoded(noise(), "WEBP")[:16], id="webp-16-bytes"),
+        pytest.param(truncated("WEBP", 0.5), id="webp-half"),
+        pytest.param(encoded(noise(), "JPEG2000")[:50], id="jpeg2000-header"),
+        pytest.param(truncated("JPEG2000", 0.5), id="jpeg2000-half"),
+        pytest.param(fits_header_only(), id="fits-header-only"),
+        pytest.param(truncated("PCX", 0.5), id="pcx-half"),
+        pytest.param(encoded(noise().convert("RGBA"), "DDS")[:60], id="dds-header"),
+        pytest.param(truncated("ICO", 0.47), id="ico-half"),
+        pytest.param(truncated("AVIF", 0.5), id="avif-half"),
+        pytest.param(truncated("TIFF", 0.5), id="tiff-half"),
+        pytest.param(truncated("GIF", 0.5), id="gif-half"),
+    ],
+)
+def test_broken_images_of_every_format_raise_media_errors(data: bytes) -> None:
+    """Pillow raises OSError, ValueError, SyntaxError, NotImplementedError... depending on
+    the format and the damage; callers see only MediaError subclasses."""
+    with pytest.raises((CorruptMediaError, UnsupportedMediaError)):
+        Image(data)
+
+
+def test_exif_orientation_that_is_not_an_integer_is_ignored() -> None:
+    ascii_orientation = struct.pack("<HHI4s", 0x0112, 2, 3, b"up\0\0")  # type 2: ASCII
+    tiff = b"II*\0" + struct.pack("<IH", 8, 1) + ascii_orientation + struct.pack("<I", 0)
+    data = encoded(PIL.Image.new("RGB", (8, 4), "red"), "JPEG", exif=b"Exif\0\0" + tiff)
+    image = Image(data)
+    assert image.exif_orientation is None and image.size == (8, 4)
+    exif = PIL.Image.Exif()
+    exif[0x0112] = 99  # out of range
+    assert Image(encoded(noise(8, 4), "JPEG", exif=exif)).exif_orientation is None
+
+
+def test_unusual_pil_modes_become_rgb_or_are_refused() -> None:
+    premultiplied = PIL.Image.new("LA", (4, 4), (100, 255)).convert("La")
+    assert Image(premultiplied).to_array()[0, 0].tolist() == [100, 100, 100]
+    float_image = PIL.Image.fromarray(np.full((3, 3), 0.5, dtype=np.float32))
+    assert Image(float_image).to_array()[0, 0].tolist() == [127, 127, 127]
+    bad_transparency = PIL.Image.new("P", (4, 4))
+    bad_transparency.info["transparency"] = "not bytes"
+    with pytest.raises(CorruptMediaError, match="Transparency"):
+        Image(bad_transparency)
+    out_of_range = PIL.Image.new("P", (4, 4))
+    out_of_range.info["transparency"] = b"\0" * 300
+    with pytest.raises(CorruptMediaError):
+        Image(out_of_range)
+
+
+def test_a_lazy_pil_image_of_a_truncated_file_is_corrupt(tmp_path: Path) -> None:
+    path = tmp_path / "cut.png"
+    path.write_bytes(encoded(noise(64, 64), "PNG")[:500])
+    with PIL.Image.open(path) as lazy, pytest.raises(CorruptMediaError):
+        Image(lazy)
+
+
+def test_unreadable_paths_are_media_errors(tmp_path: Path) -> None:
+    with pytest.raises(MediaNotFoundError, match="null byte"):
+        Image(str(tmp_path / "a\0b.png"))
+    loop = tmp_path / "loop.png"
+    os.symlink(loop, loop)
+    with pytest.raises(MediaNotFoundError, match="symbolic links"):
+        Image(loop)
+    with pytest.raises(MediaNotFoundError):
+        Audio(loop)
+    with pytest.raises(MediaNotFoundError):
+        Image(tmp_path / "not-a-folder.png" / "x.png")
+
+
+def test_eps_is_refused_without_running_ghostscript() -> None:
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n%%EndComments\nshowpage\n"
+    with pytest.raises(UnsupportedMediaError):
+        Image(eps)
+
+
+def test_deep_pixels_count_more_against_the_limit_and_are_refused_before_decoding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 110 KB 16-bit 7000 x 7000 PNG once peaked near 1 GB while decoding. 16-bit
+    samples count double, so it is over the default 50 M limit, and refused from its
+    header: decoding is never started."""
+
+    def never(self: PIL.ImageFile.ImageFile) -> None:
+        raise AssertionError("decoded pixels before checking the limit")
+
+    data = streamed_png(7000, 7000, depth=16, colour=0, rows=7000)
+    monkeypatch.setattr(PIL.ImageFile.ImageFile, "load", never)
+    with pytest.raises(MediaTooLargeError, match=r"7000x7000.*16 bits.*98,000,000"):
+        Image(data)
+    monkeypatch.undo()
+    deep = png_bytes(PIL.Image.fromarray(np.full((100, 100), 40_000, dtype=np.uint16)))
+    with pytest.raises(MediaTooLargeError, match="counts as 20,000"):
+        Image(deep, limits=MediaLimits(max_image_pixels=15_000))
+    assert Image(deep, limits=MediaLimits(max_image_pixels=20_000)).to_array().max() == 255
+
+
+def test_short_pixel_data_is_corrupt_not_padded() -> None:
+    """Pillow fills the missing rows of a PNG whose zlib stream ends early, and libjpeg
+    the missing blocks of a JPEG whose scan ends early, without a word."""
+    rows_missing = streamed_png(7000, 7000, depth=8, colour=2, rows=10)
+    with pytest.raises(CorruptMediaError, match=r"truncated: its pixel data holds"):
+        Image(rows_missing)
+    small = bytearray(encoded(PIL.Image.new("RGB", (16, 16), "red"), "JPEG"))
+    frame = small.find(b"\xff\xc0")
+    struct.pack_into(">HH", small, frame + 5, 7000, 7000)  # the header now claims 7000 x 7000
+    assert len(small) < 1_500
+    with pytest.raises(CorruptMediaError, match=r"truncated: its scans hold"):
+        Image(bytes(small))
+    interlaced = encoded(noise(33, 17), "PNG", interlace=1)
+    assert Image(interlaced).size == (33, 17)  # complete Adam7 data is not short
+    assert Image(encoded(noise(33, 17), "JPEG", progressive=True)).size == (33, 17)
+
+
+def test_truncated_images_are_refused_even_when_pillow_is_told_to_load_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(PIL.ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    for fmt in ("JPEG", "PNG"):
+        with pytest.raises(CorruptMediaError):
+            Image(truncated(fmt, 0.6))
+    assert PIL.ImageFile.LOAD_TRUNCATED_IMAGES is True  # the caller's setting is restored
+
+
 # -- audio ----------------------------------------------------------------------------
 
 
@@ -277,6 +455,84 @@ def test_truncated_wav() -> None:
     data = wav_bytes(sine(1.0, 16_000), 16_000, subtype="PCM_16")
     with pytest.raises(CorruptMediaError, match="truncated"):
         Audio(data[: len(data) // 2])
+
+
+# -- audio: rates, amplitudes and truncation in every container ---------------------------
+
+
+def test_sample_rate_is_bounded() -> None:
+    tone = sine(0.1, 8_000)
+    started = time.perf_counter()
+    with pytest.raises(ConfigurationError, match="384,000"):
+        Audio(tone, sample_rate=10**16)
+    clip = Audio(tone, sample_rate=8_000)
+    with pytest.raises(ConfigurationError, match="1,000"):
+        clip.resampled(10**9)
+    with pytest.raises(ConfigurationError):
+        clip.resampled(True)
+    assert time.perf_counter() - started < 1  # soxr once spun for 40 s on such ratios
+    for rate in (2**31 - 1, 500):
+        with pytest.raises(InvalidAudioError, match=r"declares [\d,]+ Hz"):
+            Audio(wav_bytes(tone, rate))
+    for rate in (MIN_SAMPLE_RATE, MAX_SAMPLE_RATE):
+        assert Audio(wav_bytes(sine(0.1, rate), rate)).sample_rate == rate
+
+
+def test_absurd_amplitudes_are_refused() -> None:
+    with pytest.raises(InvalidAudioError, match="peaks at 1e\\+30"):
+        Audio(np.full(100, 1e30, np.float32), sample_rate=16_000)
+    integers_as_floats = sine(0.1, 8_000) * 32_767
+    with pytest.raises(InvalidAudioError, match="Divide it"):
+        Audio(integers_as_floats, sample_rate=8_000)
+    with pytest.raises(InvalidAudioError, match="peaks"):
+        Audio(wav_bytes(sine(0.1, 8_000) * 100, 8_000, subtype="FLOAT"))
+    hot = sine(0.1, 8_000) * 2
+    assert Audio(hot, sample_rate=8_000).samples.max() == pytest.approx(1.0, abs=1e-3)
+    limit = np.full(10, MAX_SAMPLE_PEAK, np.float32)
+    assert Audio(limit, sample_rate=8_000).duration > 0
+    cancelling = np.stack([np.full(10, 1e30), np.full(10, -1e30)], axis=1)
+    with pytest.raises(InvalidAudioError):  # checked before the down-mix hides it
+        Audio(cancelling, sample_rate=8_000)
+
+
+def test_too_many_channels_in_a_file() -> None:
+    with pytest.raises(InvalidAudioError, match="65 channels"):
+        Audio(wav_bytes(np.full((100, 65), 0.1, np.float32), 8_000))
+
+
+@pytest.mark.parametrize(
+    ("fmt", "subtype"),
+    [
+        ("WAV", "PCM_16"),
+        ("WAVEX", "PCM_16"),
+        ("AIFF", "PCM_16"),
+        ("AU", "PCM_16"),
+        ("W64", "PCM_16"),
+        ("RF64", "PCM_16"),
+        ("VOC", "PCM_16"),
+        ("CAF", "PCM_16"),
+        ("NIST", "PCM_16"),
+        ("FLAC", "PCM_16"),
+        ("MP3", "MPEG_LAYER_III"),
+        ("WAV", "FLOAT"),
+        ("AIFF", "PCM_24"),
+    ],
+)
+def test_truncated_audio_is_corrupt_in_every_container(fmt: str, subtype: str) -> None:
+    """libsndfile trusts the file length over the header for PCM containers and reads
+    a cut file as a shorter clip; the header's promise is checked for each of them."""
+    data = wav_bytes(sine(1.0, 16_000), 16_000, fmt, subtype)
+    assert Audio(data).duration == pytest.approx(1.0, abs=0.06)
+    for fraction in (0.5, 0.9):
+        with pytest.raises(CorruptMediaError, match=r"truncated|corrupt"):
+            Audio(data[: int(len(data) * fraction)])
+
+
+def test_streamed_wav_without_a_data_size_is_accepted() -> None:
+    data = bytearray(wav_bytes(sine(0.5, 16_000), 16_000, subtype="PCM_16"))
+    at = data.find(b"data")
+    data[at + 4 : at + 8] = b"\xff\xff\xff\xff"  # size unknown, as streaming writers leave it
+    assert Audio(bytes(data)).duration == pytest.approx(0.5, abs=0.01)
 
 
 def test_not_audio() -> None:
