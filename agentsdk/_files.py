@@ -1,13 +1,15 @@
-"""File helpers shared by the kit and the model loaders: checksums and the cache folder."""
+"""File helpers shared by the kit, the model loaders and the demo: checksums, the cache
+folder, and files shipped inside the package."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import threading
+from importlib import resources
 from pathlib import Path
 
-__all__ = ["cache_root", "file_sha256"]
+__all__ = ["cache_root", "file_sha256", "package_file"]
 
 _CHUNK = 1 << 20
 _memo: dict[tuple[str, int, int], str] = {}
@@ -44,3 +46,24 @@ def cache_root() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
     return base / "agentsdk"
+
+
+def package_file(*parts: str) -> Path:
+    """A file shipped inside the agentsdk package (package data, e.g. "assets",
+    "receipt.png"), as a path on disk, found with importlib.resources: the same from a
+    checkout, an editable install or a wheel, whatever the current directory.
+
+    A package imported from a zip has no such path; the file is then copied once into
+    `cache_root()/package` and that copy is returned. FileNotFoundError if it is absent."""
+    found = resources.files("agentsdk").joinpath(*parts)
+    if isinstance(found, Path):
+        if not found.is_file():
+            raise FileNotFoundError(f"agentsdk ships no file {'/'.join(parts)} ({found})")
+        return found
+    copy = cache_root().joinpath("package", *parts)
+    if not copy.is_file():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        partial = copy.with_name(f"{copy.name}.{os.getpid()}.partial")
+        partial.write_bytes(found.read_bytes())  # FileNotFoundError when it is not there
+        partial.replace(copy)
+    return copy

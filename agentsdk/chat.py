@@ -3,8 +3,10 @@
 Each line is one turn. `/image PATH` and `/audio PATH` attach media to the next turn,
 `/quit` (or end of input) leaves. Interruptions (a gated tool call, an unsure
 transcript) are put to the person at the console (`ConsoleApprover`): approve, edit,
-reject, respond, confirm, correct - or pause, which leaves the run saved in the
-checkpoint store, to resume later with `agentsdk chat --db FILE --resume THREAD`.
+reject, respond, confirm, correct - or pause. A paused run waits: `/resume` puts its
+decisions to the person again. With a checkpoint store it is saved as well, to resume
+later with `agentsdk chat --db FILE --resume THREAD`; without one it lives only until the
+chat ends (the chat says so when it leaves one behind).
 
 The chat remembers: every turn continues the same conversation (a thread in the
 checkpoint store when there is one, else the previous result), within the agent's
@@ -18,26 +20,71 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agentsdk.agent import Agent
-from agentsdk.errors import AgentSDKError
+from agentsdk.errors import AgentSDKError, ConfigurationError
 from agentsdk.media import Audio, Image
 from agentsdk.run import Part, RunResult
 
 __all__ = ["HELP", "chat"]
 
 HELP = (
-    "type a message; /image PATH or /audio PATH attaches a file to your next message; /quit leaves"
+    "type a message; /image PATH or /audio PATH attaches a file to your next message; "
+    "/resume decides on a paused run; /quit leaves"
 )
 
 
 def _show(result: RunResult, say: Callable[[str], None]) -> None:
     for call, outcome in zip(result.tool_calls, result.tool_results, strict=False):
         say(f"  [tool {call.name}({dict(call.arguments)}) -> {outcome.content}]")
-    if result.paused:
-        state = result.state
-        where = f" as thread {state.thread_id}" if state is not None and state.thread_id else ""
-        say(f"(paused{where}: {len(result.interruptions)} decision(s) waiting)")
-    else:
+    if not result.paused:
         say(f"agent> {result.text}")
+        return
+    state = result.state
+    thread = state.thread_id if state is not None else None
+    where = f" as thread {thread}" if thread else ""
+    say(f"(paused{where}: {len(result.interruptions)} decision(s) waiting)")
+    if thread:
+        say(f"  /resume decides now; or /quit, then: agentsdk chat --db FILE --resume {thread}")
+    else:
+        say("  /resume decides now; it is not saved (no --db): it is lost when the chat ends")
+
+
+def _start(
+    agent: Agent, resume: str | None, say: Callable[[str], None]
+) -> tuple[str | None, RunResult | None]:
+    """The thread the chat talks on, and the result of resuming `resume` if it was paused.
+
+    Raises AgentSDKError when `resume` cannot be picked up: no checkpoint store to find
+    it in, an unknown thread, a thread another process holds."""
+    store = agent.checkpointer
+    if resume is None:
+        thread = f"chat-{uuid.uuid4().hex[:12]}" if store is not None else None
+        if thread is not None:
+            say(f"(conversation {thread}: continue it later with --resume {thread})")
+        return thread, None
+    saved = store.load(resume) if store is not None else None
+    if saved is not None and saved.phase == "finished":
+        say(f"(continuing the conversation {resume})")
+        return resume, None
+    last = agent.resume(resume)
+    _show(last, say)
+    return resume, last
+
+
+def _go_on(agent: Agent, thread: str | None, paused: RunResult) -> RunResult:
+    """Resume a paused run: from the store when it keeps the thread (it may have moved on
+    since), else from the state this session holds in memory."""
+    if agent.checkpointer is not None and thread is not None:
+        return agent.resume(thread)
+    if paused.state is None:
+        raise ConfigurationError("the paused run kept no state to resume from")
+    return agent.resume(paused.state)
+
+
+def _leave(agent: Agent, last: RunResult | None, say: Callable[[str], None]) -> int:
+    """End the chat (status 0), warning when a paused run is lost with it."""
+    if last is not None and last.paused and agent.checkpointer is None:
+        say("(the paused run is dropped: start the chat with --db FILE to keep paused runs)")
+    return 0
 
 
 def chat(
@@ -47,34 +94,22 @@ def chat(
     say: Callable[[str], None] = print,
     resume: str | None = None,
 ) -> int:
-    """Run the conversation until /quit or end of input; returns an exit status."""
-    store = agent.checkpointer
-    thread = resume or (f"chat-{uuid.uuid4().hex[:12]}" if store is not None else None)
-    last: RunResult | None = None
-    if resume is not None:
-        saved = store.load(resume) if store is not None else None
-        if saved is not None and saved.phase == "finished":
-            say(f"(continuing the conversation {resume})")
-        else:
-            try:
-                last = agent.resume(resume)
-            except AgentSDKError as exc:  # an unknown thread, or no store to find it in
-                say(f"error: {exc}")
-                return 2
-            _show(last, say)
-    elif thread is not None:
-        say(f"(conversation {thread}: continue it later with --resume {thread})")
+    """Run the conversation until /quit or end of input; returns an exit status (0).
+
+    Raises AgentSDKError when `resume` cannot be resumed (see `_start`); errors within a
+    turn (a missing file, a refused run) are said and the chat goes on."""
+    thread, last = _start(agent, resume, say)
     say(HELP)
     attached: list[Part] = []
     while True:
         try:
             line = ask("you> ").strip()
         except (EOFError, KeyboardInterrupt):
-            return 0
+            return _leave(agent, last, say)
         if not line:
             continue
         if line in ("/quit", "/exit"):
-            return 0
+            return _leave(agent, last, say)
         command, _, argument = line.partition(" ")
         try:
             if command in ("/image", "/audio"):
@@ -83,19 +118,25 @@ def chat(
                 attached.append(part)
                 say(f"(attached {path.name})")
                 continue
-            if command.startswith("/"):
+            if command == "/resume":
+                if last is None or not last.paused:
+                    say("(no run is paused)")
+                    continue
+                result = _go_on(agent, thread, last)
+            elif command.startswith("/"):
                 say(HELP)
                 continue
-            if last is not None and last.paused:
-                say("(the last run still waits for a decision: /quit, then --resume it)")
+            elif last is not None and last.paused:
+                say("(the last run still waits for a decision: /resume decides it now)")
                 continue
-            if thread is not None:
+            elif thread is not None:
                 result = agent.run([line, *attached], thread_id=thread)
+                attached = []
             else:
                 result = agent.run([line, *attached], history=last)
+                attached = []
         except AgentSDKError as exc:  # a bad file or a refused run: say so, keep going
             say(f"error: {exc}")
             continue
-        attached = []
         last = result
         _show(result, say)

@@ -1,4 +1,11 @@
-"""The `agentsdk` command line."""
+"""The `agentsdk` command line.
+
+Errors agentsdk raises on purpose (`agentsdk.errors.AgentSDKError`: a bad option, a
+missing file, a model that cannot load) end the command with one line on stderr,
+`agentsdk COMMAND: error: ...`, and exit status 2, like argparse's usage errors; anything
+else keeps its traceback, since it is a bug to report. A reader that closes the pipe
+early (`agentsdk doctor --json | head -1`) ends the command quietly with status 1.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +13,10 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from agentsdk.errors import AgentSDKError, ConfigurationError
 
 __all__ = ["main"]
 
@@ -63,6 +72,10 @@ def _chat(args: argparse.Namespace) -> int:
     from agentsdk.kit import Kit
     from agentsdk.toolbox import calculator, current_time
 
+    if args.resume is not None and args.db is None:
+        raise ConfigurationError(
+            f"--resume {args.resume} needs --db FILE: paused runs are kept only in a database"
+        )
     tools = [calculator, current_time]
     agent = Agent(
         kit=Kit.stock(),
@@ -76,7 +89,6 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from agentsdk.errors import AgentSDKError, ConfigurationError
     from agentsdk.placement import model_spec, parse_bytes, plan_placement, simulate_devices
     from agentsdk.placement import stock_models as stock
 
@@ -89,32 +101,27 @@ def _plan(args: argparse.Namespace) -> int:
             found[key.strip()] = value.strip()
         return found
 
-    try:
-        models = list(stock())
-        if args.llm:
-            models = [model_spec(args.llm, role="llm"), *(m for m in models if m.role != "llm")]
-        if args.speech:
-            speech = model_spec(args.speech, role="speech")
-            models = [*(m for m in models if m.role != "speech"), speech]
-        if args.vision:
-            models.append(model_spec(args.vision, role="vision"))
-        plan = plan_placement(
-            models,
-            simulate_devices(args.simulate) if args.simulate is not None else None,
-            context=args.context,
-            batch=args.batch,
-            pins=pairs(args.pin, "--pin"),
-            exclude=args.exclude,
-            max_memory={
-                k: parse_bytes(v) for k, v in pairs(args.max_memory, "--max-memory").items()
-            },
-            reserve=args.reserve,
-            offload=not args.no_offload,
-            simulated=args.simulate is not None,
-        )
-    except AgentSDKError as exc:
-        print(f"agentsdk plan: {exc}", file=sys.stderr)
-        return 2
+    models = list(stock())
+    if args.llm:
+        models = [model_spec(args.llm, role="llm"), *(m for m in models if m.role != "llm")]
+    if args.speech:
+        speech = model_spec(args.speech, role="speech")
+        models = [*(m for m in models if m.role != "speech"), speech]
+    if args.vision:
+        models.append(model_spec(args.vision, role="vision"))
+    # A kit that does not fit raises DoesNotFitError, which says what would: exit 2.
+    plan = plan_placement(
+        models,
+        simulate_devices(args.simulate) if args.simulate is not None else None,
+        context=args.context,
+        batch=args.batch,
+        pins=pairs(args.pin, "--pin"),
+        exclude=args.exclude,
+        max_memory={k: parse_bytes(v) for k, v in pairs(args.max_memory, "--max-memory").items()},
+        reserve=args.reserve,
+        offload=not args.no_offload,
+        simulated=args.simulate is not None,
+    )
     print(plan.to_json() if args.json else plan.table())
     return 0
 
@@ -224,11 +231,52 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(error: BaseException) -> str:
+    """The error's message on one line (a message may wrap a multi-line cause)."""
+    return " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    """Parse the arguments and run the command; agentsdk's own errors become one line."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except AgentSDKError as exc:
+        print(f"agentsdk {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+
+
+def _flushed(call: Callable[[], int]) -> int:
+    """`call()`, with stdout flushed before returning or exiting, so that a closed pipe
+    shows up here as BrokenPipeError rather than at interpreter exit."""
+    try:
+        code = call()
+    except SystemExit:  # --help, usage errors: their text must reach the reader too
+        sys.stdout.flush()
+        raise
+    sys.stdout.flush()
+    return code
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null: the reader has gone, and the interpreter's last flush
+    must not fail again (Python's recipe for SIGPIPE, see the `signal` docs)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (captured, replaced)
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run `agentsdk` with `argv` (default: the process's arguments); the exit status."""
     # Models come from local files only; never wait on a model hub.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return _flushed(lambda: _run(argv))
+    except BrokenPipeError:  # `agentsdk doctor --json | head -1`: the reader stopped
+        _drop_stdout()
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

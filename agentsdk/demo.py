@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from agentsdk._files import package_file
 from agentsdk.agent import Agent, Limits
 from agentsdk.errors import ConfigurationError
 from agentsdk.events import (
@@ -40,9 +41,10 @@ DEMO_INSTRUCTIONS = (
 
 
 def default_assets() -> tuple[Path, Path]:
-    """The committed demo receipt and question (examples/assets in the repository)."""
-    folder = Path(__file__).resolve().parent.parent / "examples" / "assets"
-    return folder / "receipt.png", folder / "question.wav"
+    """The bundled demo receipt and question. They ship in the package (agentsdk/assets,
+    package data), so the demo runs from a wheel and from any directory, not only from
+    a checkout."""
+    return package_file("assets", "receipt.png"), package_file("assets", "question.wav")
 
 
 def _indent(text: str, prefix: str = "    ") -> str:
@@ -104,8 +106,8 @@ def run_demo(
     for path in (image, audio):
         if not path.is_file():
             raise ConfigurationError(
-                f"demo input {path} not found; pass --image and --audio (the defaults live in "
-                "the repository's examples/assets)"
+                f"demo input {path} not found; pass --image and --audio with files that "
+                "exist (or neither, for the bundled receipt and question)"
             )
     started = time.perf_counter()
     print("agentsdk demo: a receipt and a spoken question, on the stock kit (offline)", file=out)

@@ -1,17 +1,26 @@
-"""`agentsdk doctor`: what is installed, which devices there are, whether the kit works."""
+"""`agentsdk doctor`: what is installed, which devices there are, whether the kit works.
+
+Loading the kit would draw transformers' and huggingface_hub's progress bars ("Loading
+weights", ...) in the middle of the report; `diagnose` turns them off while it loads and
+back on after, so only the report is printed.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import importlib.metadata
 import os
 import platform
 import sys
+import warnings
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from agentsdk.kit import ComponentCheck, Kit
 
-__all__ = ["Report", "diagnose", "render"]
+__all__ = ["Report", "diagnose", "quiet_progress_bars", "render"]
 
 PACKAGES = (
     "agentsdk",
@@ -98,15 +107,46 @@ def describe_devices() -> list[dict[str, Any]]:
     return devices
 
 
+@contextlib.contextmanager
+def quiet_progress_bars() -> Iterator[None]:
+    """Turn off transformers' and huggingface_hub's tqdm bars for the block, then restore
+    both as they were (bars the user turned off stay off). Through their APIs, since the
+    hub reads HF_HUB_DISABLE_PROGRESS_BARS once, at import; where that variable forbids
+    the change, the hub's warning about it is not printed either."""
+    # Neither module declares these helpers' types (nor exports them for mypy).
+    hub: Any = importlib.import_module("huggingface_hub.utils")
+    hf_logging: Any = importlib.import_module("transformers.utils.logging")
+
+    bars_were_on = hf_logging.is_progress_bar_enabled()
+    hub_was_off = hub.are_progress_bars_disabled()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "cannot disable: the environment has priority"
+        hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if bars_were_on:
+                hf_logging.enable_progress_bar()  # turns the hub's on too: set it below
+            if hub_was_off:
+                hub.disable_progress_bars()
+            else:
+                hub.enable_progress_bars()
+
+
 def diagnose(kit: Kit | None = None, *, load: bool = True) -> Report:
-    """Check the environment and every model of `kit` (the stock kit by default)."""
+    """Check the environment and every model of `kit` (the stock kit by default), with
+    the libraries' progress bars off while the models load."""
     kit = kit or Kit.stock()
+    with quiet_progress_bars() if load else contextlib.nullcontext():
+        components = kit.check(load=load)
     return Report(
         python=f"{platform.python_version()} ({sys.executable})",
         platform=platform.platform(),
         packages={name: _version(name) for name in PACKAGES},
         devices=describe_devices(),
-        components=kit.check(load=load),
+        components=components,
     )
 
 

@@ -3,6 +3,8 @@
 ```
 AgentSDKError
 ├── ConfigurationError            a setting or name that cannot work (also ValueError)
+│   └── DoesNotFitError           a model does not fit the devices' budgets; says what would
+│                                 (agentsdk.placement)
 ├── MissingDependencyError        an optional package is not installed (also ImportError)
 ├── MediaError                    an image or audio input was refused; nothing was lost
 │   ├── MediaNotFoundError        the path does not exist (also FileNotFoundError)

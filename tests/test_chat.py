@@ -12,6 +12,8 @@ import pytest
 
 from agentsdk import (
     Agent,
+    AgentSDKError,
+    ConfigurationError,
     ConsoleApprover,
     FunctionModel,
     Message,
@@ -104,12 +106,77 @@ def _remembers(messages: list[Message], call: ModelCall) -> str:
     return f"{len(users)} messages from you; the first: {users[0]}"
 
 
-def test_an_unknown_thread_is_an_error_not_a_crash(tmp_path: Path) -> None:
+def test_an_unknown_thread_is_a_typed_error_for_the_command_line(tmp_path: Path) -> None:
     store = SQLiteCheckpointStore(tmp_path / "chat.db")
     _, approver, said = _console()
     agent = Agent(model=ScriptedModel([]), router=Router(), checkpointer=store)
-    assert chat(agent, ask=approver._ask, say=said.append, resume="nope") == 2
-    assert any(line.startswith("error: no saved run for thread 'nope'") for line in said)
+    with pytest.raises(AgentSDKError, match="no saved run for thread 'nope'"):
+        chat(agent, ask=approver._ask, say=said.append, resume="nope")
+    assert said == []  # cli.main prints it, on stderr, and exits 2
+
+
+def test_resume_without_a_store_is_a_typed_error() -> None:
+    _, approver, said = _console()
+    agent = Agent(model=ScriptedModel([]), router=Router())
+    with pytest.raises(ConfigurationError, match="no checkpointer"):
+        chat(agent, ask=approver._ask, say=said.append, resume="foo")
+
+
+def test_a_paused_run_without_a_database_is_kept_for_the_session() -> None:
+    paid.clear()
+    queue, approver, said = _console("pay", "p", "pay now", "/resume", "a", "/quit")
+    model = ScriptedModel([ToolCall("pay", {"amount": 3}), "Paid 3."])
+    agent = Agent(model=model, tools=[pay], approver=approver)
+    assert chat(agent, ask=approver._ask, say=said.append) == 0
+    assert queue == [] and paid == [3]
+    assert "(paused: 1 decision(s) waiting)" in said
+    assert any("/resume decides now" in s and "no --db" in s for s in said)
+    assert "(the last run still waits for a decision: /resume decides it now)" in said
+    assert "agent> Paid 3." in said
+    assert not any("dropped" in s for s in said)
+
+
+def test_leaving_a_paused_run_without_a_database_warns() -> None:
+    paid.clear()
+    _, approver, said = _console("pay", "p")  # then end of input
+    agent = Agent(
+        model=ScriptedModel([ToolCall("pay", {"amount": 3})]), tools=[pay], approver=approver
+    )
+    assert chat(agent, ask=approver._ask, say=said.append) == 0
+    assert paid == []
+    assert said[-1] == (
+        "(the paused run is dropped: start the chat with --db FILE to keep paused runs)"
+    )
+
+
+def test_resume_in_the_chat_goes_on_from_the_database(tmp_path: Path) -> None:
+    paid.clear()
+    store = SQLiteCheckpointStore(tmp_path / "chat.db")
+    _, approver, said = _console("/resume", "pay", "p", "/resume", "a", "/quit")
+    model = ScriptedModel([ToolCall("pay", {"amount": 5}), "Paid 5."])
+    agent = Agent(model=model, tools=[pay], approver=approver, checkpointer=store)
+    chat(agent, ask=approver._ask, say=said.append)
+    [thread] = store.threads()
+    assert said.count("(no run is paused)") == 1
+    assert any(f"agentsdk chat --db FILE --resume {thread}" in s for s in said)
+    assert paid == [5] and "agent> Paid 5." in said
+    assert store.load(thread).phase == "finished"  # type: ignore[union-attr]
+
+
+def test_resuming_a_finished_thread_continues_the_conversation(tmp_path: Path) -> None:
+    store = SQLiteCheckpointStore(tmp_path / "chat.db")
+    _, first, said = _console("My name is Ana.")
+    chat(
+        Agent(model=ScriptedModel(["Hello Ana."]), router=Router(), checkpointer=store),
+        ask=first._ask,
+        say=said.append,
+    )
+    [thread] = store.threads()
+    _, second, later = _console("What is my name?")
+    agent = Agent(model=FunctionModel(_remembers), router=Router(), checkpointer=store)
+    assert chat(agent, ask=second._ask, say=later.append, resume=thread) == 0
+    assert f"(continuing the conversation {thread})" in later
+    assert "agent> 2 messages from you; the first: My name is Ana." in later
 
 
 def test_the_chat_remembers_earlier_turns() -> None:

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Draw the demo's receipt and speak its question. The outputs are committed under
-examples/assets; run this again only to change them.
+agentsdk/assets (shipped in the package); run this again only to change them.
 
     python tools/make_demo_assets.py            # needs espeak-ng and the DejaVu fonts
 """
@@ -15,7 +15,7 @@ import PIL.Image
 import PIL.ImageDraw
 import PIL.ImageFont
 
-ASSETS = Path(__file__).resolve().parent.parent / "examples" / "assets"
+ASSETS = Path(__file__).resolve().parent.parent / "agentsdk" / "assets"
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
 QUESTION = "What is the total of the items on this receipt?"
 ITEMS = [

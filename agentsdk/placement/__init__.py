@@ -8,10 +8,13 @@
 >>> print(plan.table())
 
 `devices` discovers or simulates the machine, `models` describes what to place (presets
-written in code, local configs, the stock kit), `plan` decides.
+written in code, local configs, the stock kit), `plan` decides. A plan never goes past a
+device's budget: a kit that cannot fit raises `DoesNotFitError` (a ConfigurationError),
+which says what would fit instead.
 """
 
 from agentsdk.placement.devices import Device, discover_devices, parse_bytes, simulate_devices
+from agentsdk.placement.fit import DoesNotFitError
 from agentsdk.placement.models import (
     ENCODER_PRESETS,
     LLM_PRESETS,
@@ -26,6 +29,7 @@ __all__ = [
     "ENCODER_PRESETS",
     "LLM_PRESETS",
     "Device",
+    "DoesNotFitError",
     "ModelSpec",
     "Placement",
     "Plan",

@@ -15,6 +15,9 @@
    weights). Runtimes that cannot use a GPU (rapidocr on the stock onnxruntime) stay on CPU.
 4. Pins (`pins={"llm": "cuda:1"}`) put a model on one device first; a pin that cannot fit
    is an error, never a silent move.
+5. Nothing goes past a budget, disk included. A model that cannot fit raises
+   `DoesNotFitError`, which says what it needs, what the budgets hold and what would fit
+   (a quantised copy, a smaller preset, or how much more memory or disk).
 
 The same models, devices and options always give the same plan. A `Plan` is a value: it
 renders as a table (`Plan.table`), round-trips through JSON, and `Plan.loader_options`
@@ -32,6 +35,7 @@ from typing import Any
 
 from agentsdk.errors import ConfigurationError
 from agentsdk.placement.devices import Device, device_order, discover_devices, format_bytes
+from agentsdk.placement.fit import DoesNotFitError, does_not_fit
 from agentsdk.placement.models import ModelSpec, meta_model
 from agentsdk.placement.plan import ROLE_ORDER, Placement, Plan, PlanOptions, budget
 from agentsdk.placement.sizing import (
@@ -145,8 +149,10 @@ def _split(
         over = {
             d: weights.get(d, 0) + headroom.get(d, 0) - budgets[d]
             for d in budgets
-            if d != "disk" and weights.get(d, 0) + headroom.get(d, 0) > budgets[d]
+            if weights.get(d, 0) + headroom.get(d, 0) > budgets[d]
         }
+        if "disk" in over:
+            return None  # accelerate fills disk past any cap; shrinking the rest adds to it
         if not over:
             used = [d for d in budgets if weights.get(d, 0) or headroom.get(d, 0)]
             return Placement(
@@ -198,25 +204,45 @@ def _place_llm(
         if need(single) <= left["cpu"]:
             return single
     # 3. Last resort: offload to CPU RAM, then disk.
+    # It computes in the GPUs' dtype (fp16 if one lacks bf16), or in fp32 on the CPU.
+    sizing = min(gpus, key=lambda g: g.supports_bf16) if gpus else by_name["cpu"]
     if not options.offload:
-        raise ConfigurationError(
-            f"{spec.name} does not fit on the GPUs ({_sizes(gpus, left)}) and offload is off"
+        held = {g.name: left[g.name] for g in gpus} if gpus else {"cpu": left["cpu"]}
+        raise does_not_fit(
+            spec,
+            whole(spec, sizing, options),
+            dict(sorted(held.items())),
+            options,
+            sizing,
+            where=f"{'on the GPUs' if gpus else 'in CPU RAM'} and offload is off",
+            more="memory (or allow offload to CPU RAM and disk)",
         )
+    budgets = _offload_budgets(gpus, left, cpu_kept)
+    split = _split(spec, budgets, sizing.dtype, options)
+    if split is None:
+        raise does_not_fit(
+            spec,
+            whole(spec, sizing, options),
+            budgets,
+            options,
+            sizing,
+            where="even offloaded to CPU RAM and disk",
+            more="RAM or offload disk" if not gpus else "GPU memory, RAM or offload disk",
+        )
+    return split
+
+
+def _offload_budgets(
+    gpus: Sequence[Device], left: Mapping[str, int], cpu_kept: int
+) -> dict[str, int]:
+    """What an offloaded LLM may use: the GPUs, then CPU RAM less what the encoders that
+    run there keep, then disk."""
     budgets = {g.name: left[g.name] for g in sorted(gpus, key=lambda d: d.index or 0)}
     for name in ("cpu", "disk"):
         room = left.get(name, 0) - (cpu_kept if name == "cpu" else 0)
         if room > 0:
             budgets[name] = room
-    dtype = "float32"
-    if gpus:
-        dtype = "bfloat16" if all(g.supports_bf16 for g in gpus) else "float16"
-    split = _split(spec, budgets, dtype, options)
-    if split is None:
-        raise ConfigurationError(
-            f"{spec.name} does not fit even with offload ({_sizes(devices, left)}); free some "
-            "memory, lower --context, or plan for a bigger machine"
-        )
-    return split
+    return budgets
 
 
 def _sizes(devices: Sequence[Device], left: Mapping[str, int]) -> str:
@@ -240,9 +266,20 @@ def _place_encoder(
         placement = whole(spec, device, options)
         if need(placement) <= left[device.name]:
             return placement
-    raise ConfigurationError(
+    # The device it misses by the least: what it needs there, and how much more would do.
+    short, needed, closest = min(
+        (need(whole(spec, d, options)) - left[d.name], need(whole(spec, d, options)), d.name)
+        for d in candidates
+    )
+    more = f"about {format_bytes(short)} more free on {closest}"
+    raise DoesNotFitError(
         f"the {spec.role} model {spec.name} fits on no device ({_sizes(devices, left)}); "
-        "encoders are never split"
+        f"encoders are never split: it needs {format_bytes(needed)} on {closest}; "
+        f"what would fit: {more}",
+        model=spec.name,
+        needed=needed,
+        available=left[closest],
+        suggestions=(more,),
     )
 
 
@@ -258,9 +295,14 @@ def _pinned(
         )
     placement = whole(spec, device, options)
     if need(placement) > left[device.name]:
-        raise ConfigurationError(
+        raise DoesNotFitError(
             f"{spec.name} is pinned to {device.name} but needs {format_bytes(need(placement))} "
-            f"(weights and headroom) and the plan has {format_bytes(left[device.name])} there"
+            f"(weights and headroom) and the plan has {format_bytes(left[device.name])} there; "
+            "pin it elsewhere, or leave it to the plan",
+            model=spec.name,
+            needed=need(placement),
+            available=left[device.name],
+            suggestions=("pin it elsewhere, or leave it to the plan",),
         )
     return placement
 
@@ -280,8 +322,9 @@ def plan_placement(
     simulated: bool | None = None,
 ) -> Plan:
     """Place every model of a kit on the devices (default: this machine's). See the module
-    docstring for the rules; `PlanOptions` for the options. Raises ConfigurationError when
-    something cannot fit or an option names an unknown device or model."""
+    docstring for the rules; `PlanOptions` for the options. Never plans past a device's
+    budget: raises `DoesNotFitError` (a ConfigurationError) when a model cannot fit, saying
+    what would, and ConfigurationError when an option names an unknown device or model."""
     options = PlanOptions(
         context=context,
         batch=batch,
@@ -327,7 +370,24 @@ def plan_placement(
         take(_place_encoder(spec, devices, left, options))
     ordered = sorted(placed.values(), key=lambda p: (ROLE_ORDER.get(p.role, 9), p.model))
     is_simulated = all(d.label == "simulated" for d in devices) if simulated is None else simulated
-    return Plan(devices, tuple(ordered), options, is_simulated)
+    return _within_budgets(Plan(devices, tuple(ordered), options, is_simulated))
+
+
+def _within_budgets(plan: Plan) -> Plan:
+    """`plan` itself, or an error if it uses more of a device than its budget: the
+    rules above should never allow it, and a plan past a budget must not reach a loader."""
+    for device in plan.devices:
+        used, room = plan.used(device.name), plan.budget(device.name)
+        if used > room:
+            model = next(p.model for p in plan.placements if device.name in p.devices)
+            raise DoesNotFitError(
+                f"the plan puts {format_bytes(used)} on {device.name}, over its budget of "
+                f"{format_bytes(room)}",
+                model=model,
+                needed=used,
+                available=room,
+            )
+    return plan
 
 
 def _check(models: Sequence[ModelSpec], devices: Sequence[Device], options: PlanOptions) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from agentsdk import cli
-from agentsdk.placement import Plan
+from agentsdk.placement import Device, Plan, planner
+
+GIB = 2**30
 
 
 def test_plan_a_simulated_machine(capsys: pytest.CaptureFixture[str]) -> None:
@@ -72,3 +74,24 @@ def test_plan_errors_are_one_clear_line(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith("agentsdk plan: ") and message in captured.err
+
+
+def test_plan_never_goes_past_the_disk(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A machine without GPUs, 68.8 GiB free for the offload folder: Llama 3 70B in fp32
+    # (263 GiB) was once planned there with "left -183.8 GiB".
+    machine = (
+        Device("cpu", int(23.5 * GIB), int(21.5 * GIB), None, "RAM"),
+        Device("disk", 252 * GIB, int(68.8 * GIB), None, "offload folder"),
+    )
+    monkeypatch.setattr(planner, "discover_devices", lambda: machine)
+    assert cli.main(["plan"]) == 0  # the stock kit fits
+    assert "-" not in capsys.readouterr().out.split("left", 1)[1].split()[0]
+    assert cli.main(["plan", "--llm", "llama-3-70b"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    [line] = captured.err.splitlines()
+    assert line.startswith("agentsdk plan: error: llama-3-70b does not fit even offloaded")
+    assert "what would fit: int8 weights" in line and "llama-3-8b" in line
+    assert "more RAM or offload disk" in line

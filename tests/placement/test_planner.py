@@ -9,6 +9,8 @@ import pytest
 
 from agentsdk.errors import ConfigurationError
 from agentsdk.placement import (
+    Device,
+    DoesNotFitError,
     ModelSpec,
     Plan,
     model_spec,
@@ -48,10 +50,9 @@ def test_plans_keep_every_rule(machine: str, llm: str) -> None:
     devices = simulate_devices(machine)
     plan = plan_placement(kit(llm), devices)
     by_name = {d.name: d for d in devices}
-    # Nothing over budget.
+    # Nothing over budget, disk included.
     for device in devices:
-        if device.kind != "disk":
-            assert plan.used(device.name) <= plan.budget(device.name), device.name
+        assert plan.used(device.name) <= plan.budget(device.name), device.name
     # Encoders are whole, on a GPU or the CPU, in that device's dtype.
     for role in ("vision", "speech"):
         encoder = plan[role]
@@ -127,8 +128,10 @@ def test_offload_to_cpu_and_disk_is_the_last_resort() -> None:
     llm = plan["llm"]
     assert llm.devices == ("cuda:0", "cuda:1", "cpu", "disk")
     assert llm.device == "cuda:0"
-    with pytest.raises(ConfigurationError, match="offload is off"):
+    with pytest.raises(DoesNotFitError, match="offload is off") as refused:
         plan_placement(kit("llama-3-70b"), simulate_devices("2x24GiB"), offload=False)
+    assert refused.value.available == 2 * (24 * GIB - int(24 * GIB * 0.05))  # the GPUs
+    assert any("allow offload" in s for s in refused.value.suggestions)
     roomy = plan_placement(kit("llama-3-70b"), simulate_devices("2x24GiB,cpu=512GiB"))
     assert roomy["llm"].devices == ("cuda:0", "cuda:1", "cpu")
 
@@ -201,3 +204,75 @@ def test_one_llm_and_distinct_names() -> None:
         )
     with pytest.raises(ConfigurationError, match="distinct"):
         plan_placement([model_spec("whisper-tiny")] * 2, simulate_devices("1x80GiB"))
+
+
+# The machine of the issue: no GPU, 23.5 GiB of RAM (21.5 free), 68.8 GiB free on the disk
+# that holds the offload folder.
+CPU_ONLY = (
+    Device("cpu", int(23.5 * GIB), int(21.5 * GIB), None, "RAM"),
+    Device("disk", 252 * GIB, int(68.8 * GIB), None, "offload folder"),
+)
+
+
+def test_a_model_too_big_for_ram_and_disk_is_refused_with_what_would_fit() -> None:
+    assert plan_placement(stock_models(), CPU_ONLY)["llm"].devices == ("cpu",)
+    with pytest.raises(DoesNotFitError) as refused:
+        plan_placement([model_spec("llama-3-70b"), *stock_models()[1:]], CPU_ONLY)
+    error = refused.value
+    assert isinstance(error, ConfigurationError)  # callers that catch that keep working
+    assert error.model == "llama-3-70b"
+    assert error.needed > 260 * GIB  # fp32 weights on the CPU
+    assert error.available <= int(68.8 * GIB) + int(21.5 * GIB)
+    assert error.shortfall == error.needed - error.available
+    [quantised, smaller, more] = error.suggestions
+    assert quantised.startswith("int8 weights")
+    assert smaller.startswith("a smaller model such as llama-3-8b")
+    assert more.startswith("about ") and more.endswith(" more RAM or offload disk")
+    message = str(error)
+    assert "\n" not in message
+    assert message.startswith("llama-3-70b does not fit even offloaded to CPU RAM and disk")
+    assert "disk 68.8 GiB" in message and "what would fit: int8 weights" in message
+
+
+def test_disk_is_a_budget_like_any_other() -> None:
+    machine = "2x24GiB,cpu=64GiB,disk={}"
+    roomy = plan_placement(kit("llama-3-70b"), simulate_devices(machine.format("100GiB")))
+    assert 0 < roomy.used("disk") <= roomy.budget("disk") == 100 * GIB
+    with pytest.raises(DoesNotFitError, match="GPU memory, RAM or offload disk"):
+        plan_placement(kit("llama-3-70b"), simulate_devices(machine.format("20GiB")))
+    without = plan_placement(
+        kit("llama-3-70b"), simulate_devices("2x24GiB,cpu=512GiB"), exclude=["disk"]
+    )
+    assert "disk" not in without["llm"].devices
+    with pytest.raises(DoesNotFitError):
+        plan_placement(kit("llama-3-70b"), simulate_devices("2x24GiB"), exclude=["disk"])
+
+
+def test_an_encoder_that_fits_nowhere_says_by_how_much() -> None:
+    with pytest.raises(DoesNotFitError, match="fits on no device") as refused:
+        plan_placement([model_spec("whisper-large-v3")], simulate_devices("cpu=2GiB"))
+    error = refused.value
+    assert error.model == "whisper-large-v3" and error.needed > error.available
+    [more] = error.suggestions
+    assert more.endswith("more free on cpu")
+
+
+def test_a_pin_that_does_not_fit_is_a_does_not_fit_error() -> None:
+    with pytest.raises(DoesNotFitError, match="is pinned to cuda:0"):
+        plan_placement(
+            kit("llama-3-8b"),
+            simulate_devices("2x24GiB"),
+            pins={"llm": "cuda:0"},
+            max_memory={"cuda:0": GIB},
+        )
+
+
+def test_no_plan_leaves_the_planner_past_a_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentsdk.placement import planner
+
+    def careless(spec: ModelSpec, devices: object, left: object, options: object) -> object:
+        return whole(spec, simulate_devices("0")[0], planner.PlanOptions())
+
+    monkeypatch.setattr(planner, "_place_encoder", careless)  # a rule that forgets budgets
+    with pytest.raises(DoesNotFitError, match="over its budget"):
+        plan_placement([model_spec("whisper-large-v3")], simulate_devices("cpu=2GiB"))
