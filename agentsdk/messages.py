@@ -50,6 +50,18 @@ class ToolCall:
     """Why the model's call could not be read (arguments that are not a JSON object, no
     tool name). Such a call never runs; the model reads this as the tool's error."""
 
+    def __post_init__(self) -> None:
+        """Arguments as a string holding a JSON object (as OpenAI-style servers send them)
+        are parsed; anything else that is not a JSON object of bounded depth and size
+        (a list, None, a number, values JSON cannot hold) makes the call malformed, with
+        empty arguments: it never runs, and the model reads why."""
+        if self.malformed is not None:
+            return
+        arguments, problem = _json_object(self.arguments)
+        object.__setattr__(self, "arguments", arguments)
+        if problem is not None:
+            object.__setattr__(self, "malformed", problem)
+
     def to_dict(self) -> dict[str, Any]:
         """The OpenAI chat format, as chat templates expect it."""
         data: dict[str, Any] = {
@@ -63,23 +75,68 @@ class ToolCall:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ToolCall:
-        """Read the OpenAI chat format (arguments as an object or a JSON string)."""
+        """Read the OpenAI chat format (arguments as an object or a JSON string; anything
+        else makes the call malformed)."""
         function = data.get("function", data)
-        arguments = function.get("arguments", {})
-        if isinstance(arguments, str):
-            try:
-                arguments = json.loads(arguments) if arguments.strip() else {}
-            except json.JSONDecodeError as exc:
-                raise ConfigurationError(f"tool call arguments are not JSON: {exc}") from exc
-        if not isinstance(arguments, Mapping):
-            raise ConfigurationError("tool call arguments must be a JSON object")
         malformed = data.get("malformed")
         return cls(
             name=str(function["name"]),
-            arguments=dict(arguments),
+            arguments=function.get("arguments", {}),
             id=str(data.get("id") or new_call_id()),
             malformed=None if malformed is None else str(malformed),
         )
+
+
+MAX_ARGUMENT_DEPTH = 32
+"""Deepest nesting of lists and objects accepted in a tool call's arguments."""
+MAX_ARGUMENT_CHARS = 1_000_000
+"""Longest tool-call arguments accepted, as JSON text."""
+
+
+def _json_object(arguments: Any) -> tuple[Mapping[str, Any], str | None]:
+    """`arguments` as a JSON object, or empty arguments and why they cannot be one."""
+    if isinstance(arguments, str | bytes):
+        if len(arguments) > MAX_ARGUMENT_CHARS:
+            return {}, f"its arguments are over {MAX_ARGUMENT_CHARS:,} characters"
+        text = arguments.decode(errors="replace") if isinstance(arguments, bytes) else arguments
+        if not text.strip():
+            return {}, None
+        try:
+            arguments = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            return {}, f"its arguments are not valid JSON ({exc})"
+    if not isinstance(arguments, Mapping):
+        return {}, f"its arguments are {type(arguments).__name__}, not a JSON object"
+    arguments = dict(arguments)
+    if _depth(arguments) > MAX_ARGUMENT_DEPTH:
+        return {}, f"its arguments are nested more than {MAX_ARGUMENT_DEPTH} levels deep"
+    try:
+        size = len(json.dumps(arguments, ensure_ascii=False))
+    except (TypeError, ValueError) as exc:
+        return {}, f"its arguments cannot be written as JSON ({exc})"
+    if size > MAX_ARGUMENT_CHARS:
+        return {}, f"its arguments are over {MAX_ARGUMENT_CHARS:,} characters"
+    if not all(isinstance(key, str) for key in arguments):
+        return {}, "its argument names are not all strings"
+    return arguments, None
+
+
+def _depth(value: Any) -> int:
+    """How deep lists and objects nest in `value` (iterative: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, Mapping):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_ARGUMENT_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 @dataclass(frozen=True, slots=True)

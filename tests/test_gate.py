@@ -629,3 +629,41 @@ def test_two_resumes_of_one_pause_at_once_run_it_once(tmp_path: Any) -> None:
         kinds = sorted(type(o).__name__ for o in outcomes)
         assert kinds in (["RunResult", "ThreadBusyError"], ["RunResult", "StaleStateError"])
         assert ledger.payments == [(15.5, "ACME")]
+
+
+# -- malformed calls reach the model, never kill the run --------------------------------
+
+
+@pytest.mark.parametrize("arguments", [[1, 2], None, "not json", 7])
+def test_a_call_with_unreadable_arguments_comes_back_to_the_model(
+    arguments: Any, tmp_path: Any
+) -> None:
+    ledger = Ledger()
+    model = ScriptedModel([ToolCall("pay", arguments, id="c1"), "sorry"])
+    store = SQLiteCheckpointStore(tmp_path / "runs.db")
+    result = Agent(model=model, tools=tools_for(ledger), checkpointer=store).run("pay")
+    assert result.finish_reason == "stop" and ledger.payments == []
+    told = model.calls[1].messages[-1]
+    assert told.role == "tool" and told.content.startswith(
+        "Error: this tool call could not be read"
+    )
+
+
+def test_arguments_as_a_json_string_run_as_the_object_they_hold() -> None:
+    ledger = Ledger()
+    call = ToolCall("pay", '{"amount": 3, "to": "ACME"}', id="c1")  # type: ignore[arg-type]
+    agent = Agent(model=ScriptedModel([call, "done"]), tools=tools_for(ledger, "never"))
+    assert agent.run("pay").finish_reason == "stop"
+    assert ledger.payments == [(3, "ACME")]
+
+
+def test_deeply_nested_arguments_do_not_break_the_checkpoint(tmp_path: Any) -> None:
+    deep: Any = 1
+    for _ in range(1000):
+        deep = {"a": deep}
+    ledger = Ledger()
+    model = ScriptedModel([ToolCall("pay", {"amount": deep, "to": "x"}), "sorry"])
+    store = SQLiteCheckpointStore(tmp_path / "runs.db")
+    result = Agent(model=model, tools=tools_for(ledger), checkpointer=store).run("pay")
+    assert result.finish_reason == "stop" and ledger.payments == []
+    assert store.load(result.state.thread_id) is not None  # type: ignore[union-attr, arg-type]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from agentsdk import ConfigurationError, Message, ToolCall, ToolResult
@@ -39,9 +41,9 @@ def test_tool_call_from_dict_accepts_json_string_arguments() -> None:
 
 
 @pytest.mark.parametrize("arguments", ['{"x": ', "[1, 2]"])
-def test_malformed_tool_call_arguments_are_refused(arguments: str) -> None:
-    with pytest.raises(ConfigurationError, match="arguments"):
-        ToolCall.from_dict({"function": {"name": "f", "arguments": arguments}})
+def test_malformed_tool_call_arguments_make_a_malformed_call(arguments: str) -> None:
+    call = ToolCall.from_dict({"function": {"name": "f", "arguments": arguments}})
+    assert call.malformed is not None and "arguments" in call.malformed
 
 
 def test_bad_roles_and_content_are_refused() -> None:
@@ -91,3 +93,40 @@ def test_user_messages_carry_media_through_json() -> None:
         Message("assistant", "x", media=(picture,))
     with pytest.raises(ConfigurationError, match="Image or Audio"):
         Message.user("x", media=["picture.png"])  # type: ignore[list-item]
+
+
+def test_tool_call_arguments_as_a_json_string_are_parsed() -> None:
+    call = ToolCall("note", '{"text": "hi"}')  # type: ignore[arg-type]
+    assert call.arguments == {"text": "hi"} and call.malformed is None
+    assert ToolCall("note", "  ").arguments == {}  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "why"),
+    [
+        ([1, 2], "list, not a JSON object"),
+        (None, "NoneType, not a JSON object"),
+        ("[1, 2]", "list, not a JSON object"),
+        ("{not json", "not valid JSON"),
+        ({"x": object()}, "cannot be written as JSON"),
+        ({1: "x"}, "names are not all strings"),
+        ({"x": "y" * 1_000_001}, "over 1,000,000 characters"),
+    ],
+)
+def test_arguments_that_are_no_json_object_make_the_call_malformed(
+    arguments: Any, why: str
+) -> None:
+    call = ToolCall("note", arguments)
+    assert call.malformed is not None and why in call.malformed
+    assert call.arguments == {}
+    assert ToolCall.from_dict(call.to_dict()).malformed == call.malformed
+
+
+def test_deeply_nested_arguments_are_refused_without_recursing() -> None:
+    deep: Any = "x"
+    for _ in range(100_000):
+        deep = [deep]
+    call = ToolCall("note", {"x": deep})
+    assert call.malformed is not None and "nested more than 32" in call.malformed
+    text = "[" * 5000 + "]" * 5000
+    assert ToolCall("note", '{"x": ' + text + "}").malformed is not None  # type: ignore[arg-type]
