@@ -5,7 +5,9 @@ wrote so badly that it could not be read, `ToolCall.malformed`, never gets that 
 result is the error, for the model to read):
 
 1. A call that was running when the process stopped (in `state.running`, no result) is
-   never run again on its own: it becomes an interruption ("it may have run already").
+   never run again on its own. Its tool's `check` may tell (it happened: its result is
+   kept; it did not: it runs again); otherwise it becomes an interruption ("it may have
+   run already").
 2. Each new call is checked against its tool's approval policy (the agent's
    `approvals` override the tool's own); those that need a person become interruptions
    carrying their evidence. Tools approved "for the rest of the run" pass.
@@ -42,12 +44,14 @@ from agentsdk.encoders.base import Observation
 from agentsdk.errors import ToolArgumentsError
 from agentsdk.events import ToolCallFinished, ToolCallStarted
 from agentsdk.messages import ToolCall, ToolResult
+from agentsdk.tools import running_call
 
 if TYPE_CHECKING:
     from agentsdk._loop import _Run
 
 __all__ = ["Gate"]
 
+ALREADY_RAN = "Done: this call had run before the process stopped (its tool's check says so)."
 CRASHED = (
     "the process stopped while this call was running, so it may have run already: "
     "approve to run it again, respond with its result, or reject it"
@@ -235,15 +239,23 @@ class Gate:
     async def act(self) -> None:
         state = self.state
         waiting = {i.call.id for i in state.interruptions if i.call is not None}
+        rerun: dict[str, tuple[Mapping[str, Any], str]] = {}
         for call_id in state.running:
             if call_id not in state.turn_results and call_id not in waiting:
                 call = self._executed(call_id)
                 assert call is not None  # a running call was recorded before it started
-                state.interruptions.append(self._interruption(call, CRASHED))
-                waiting.add(call_id)
+                verdict = await self._checked(call)
+                if verdict is False:  # it did not happen: run it again, no one to ask
+                    rerun[call_id] = (dict(call.arguments), "")
+                elif verdict is None:
+                    state.interruptions.append(self._interruption(call, CRASHED))
+                    waiting.add(call_id)
+                else:
+                    done = verdict if isinstance(verdict, str) else ALREADY_RAN
+                    self._record(call, done, executed=True)
         state.running = []
         for call in state.turn_calls:
-            if call.id in state.turn_results or call.id in waiting:
+            if call.id in state.turn_results or call.id in waiting or call.id in rerun:
                 continue
             if call.malformed is not None:  # unreadable: never run, the model reads why
                 self._record(
@@ -283,11 +295,40 @@ class Gate:
                 self._record(call, f"Error: a person rejected this call{why}", True)
             else:  # respond
                 self._record(call, f"A person answered in place of the tool: {decision.message}")
+        cleared.update(rerun)
         for call in state.turn_calls:
             if call.id not in state.turn_results and call.id not in waiting:
                 cleared.setdefault(call.id, (self._real(call.arguments), ""))
         if cleared:
             await self._run_all(cleared)
+
+    async def _checked(self, call: ToolCall) -> bool | str | None:
+        """What the tool's `check` says of a call that was running when the process
+        stopped (True or a result: it happened; False: it did not; None: ask a person).
+        A check that fails, or returns anything else, is a None; the verdict is audited."""
+        tool = self.run.tools.get(call.name)
+        if tool is None or tool.check is None:
+            return None
+        try:
+            verdict = await asyncio.to_thread(tool.check, call)
+        except Exception as exc:
+            verdict, why = None, f"the check raised {type(exc).__name__}: {exc}"
+        else:
+            if not isinstance(verdict, bool | str | None):
+                verdict, why = None, f"the check returned {type(verdict).__name__}"
+            else:
+                why = ""
+        state = self.state
+        self.run.audit(
+            AuditEntry(
+                action="tool_checked",
+                actor="agent",
+                what={"call": call.to_dict(), "verdict": verdict, "why": why},
+                run_id=state.run_id,
+                thread_id=state.thread_id,
+            )
+        )
+        return verdict
 
     def _needs_person(self, call: ToolCall) -> str | None:
         """Why this call needs a person, or None."""
@@ -377,7 +418,8 @@ class Gate:
         state = self.state
         calls = [c for c in state.turn_calls if c.id in cleared]
         executed = [ToolCall(c.name, dict(cleared[c.id][0]), c.id) for c in calls]
-        state.tool_calls += executed
+        started = {c.id for c in state.tool_calls}  # a rerun after a crash is listed once
+        state.tool_calls += [c for c in executed if c.id not in started]
         state.running = [c.id for c in executed]
         for call in executed:  # logged before it runs: a crash mid-call leaves a trace
             self.run.audit(
@@ -404,7 +446,8 @@ class Gate:
         else:
             limit = tool.timeout or run.agent.limits.tool_timeout
             try:
-                outcome = await asyncio.wait_for(tool.run(call.arguments), timeout=limit)
+                with running_call(call):  # current_call() inside the tool
+                    outcome = await asyncio.wait_for(tool.run(call.arguments), timeout=limit)
                 content, is_error = outcome.content, outcome.is_error
             except TimeoutError:
                 content, is_error = f"Error: timed out after {limit:g} s", True

@@ -174,7 +174,7 @@ class _Run:
         self.kit = (
             agent.kit if agent.kit is not None else (Kit.stock() if agent.model is None else None)
         )
-        self.tools: dict[str, Tool] = tools_by_name([as_tool(t) for t in agent.tools])
+        self.tools: dict[str, Tool[..., Any]] = tools_by_name([as_tool(t) for t in agent.tools])
         self.schemas = [tool.schema() for tool in self.tools.values()]
         self.fingerprint = {
             name: policy_fingerprint(tool.schema(), agent.approvals.get(name, tool.approval))

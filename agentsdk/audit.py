@@ -23,6 +23,7 @@ AuditAction = Literal[
     "decision_refused",  # a decision did not fit the call it was given for: asked again
     "agent_changed",  # resumed by an agent with other tools or approval rules
     "tool_started",  # a tool is about to run (logged first: a crash mid-call is seen)
+    "tool_checked",  # after a crash mid-call, the tool's check said whether it had run
     "tool_executed",  # a tool ran (or a person answered in its place)
     "perception_corrected",  # a person corrected or dropped an observation
     "guardrail",  # a guardrail tripped

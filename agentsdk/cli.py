@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from agentsdk.errors import AgentSDKError, ConfigurationError
 
@@ -71,12 +72,13 @@ def _chat(args: argparse.Namespace) -> int:
     from agentsdk.checkpoints import SQLiteCheckpointStore
     from agentsdk.kit import Kit
     from agentsdk.toolbox import calculator, current_time
+    from agentsdk.tools import Tool
 
     if args.resume is not None and args.db is None:
         raise ConfigurationError(
             f"--resume {args.resume} needs --db FILE: paused runs are kept only in a database"
         )
-    tools = [calculator, current_time]
+    tools: list[Tool[..., Any]] = [calculator, current_time]
     agent = Agent(
         kit=Kit.stock(),
         tools=tools,

@@ -14,7 +14,7 @@ import zoneinfo
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from agentsdk.errors import ConfigurationError
 from agentsdk.tools import CallTemplate, Tool, tool
@@ -386,7 +386,7 @@ def make_file_reader(
     *,
     name: str = "read_text_file",
     encoding: str = "utf-8",
-) -> Tool:
+) -> Tool[..., Any]:
     """A tool that reads text files under `root` only.
 
     Paths are taken relative to `root` (absolute ones must lie inside it); symlinks are

@@ -14,6 +14,8 @@ subclasses) and uses them as they are.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import copy
 import dataclasses
 import inspect
@@ -23,13 +25,24 @@ import re
 import sys
 import time
 import typing
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeGuard, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Literal,
+    ParamSpec,
+    TypeAlias,
+    TypeGuard,
+    TypeVar,
+    overload,
+)
 
 import pydantic
 
 from agentsdk.errors import ConfigurationError, ToolArgumentsError
+from agentsdk.messages import ToolCall
 from agentsdk.models.extractive import TEMPLATES_KEY
 
 if TYPE_CHECKING:
@@ -54,19 +67,31 @@ def _is_langchain_tool(obj: object) -> TypeGuard[BaseTool]:
 __all__ = [
     "Approval",
     "CallTemplate",
+    "Check",
     "Tool",
     "ToolArgumentsError",
     "ToolLike",
     "ToolOutcome",
     "as_tool",
+    "current_call",
+    "running_call",
     "tool",
     "tools_by_name",
 ]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 Approval: TypeAlias = Literal["never", "always"] | Callable[..., bool]
 """When a person must approve a call: never, always, or when a predicate returns True.
 The predicate takes the arguments (`lambda args: args["amount"] > 100`) or the arguments
 and the run's `agentsdk.approvals.ApprovalContext` (`lambda args, ctx: ...`)."""
+
+Check: TypeAlias = Callable[[ToolCall], "bool | str | None"]
+"""How a tool finds out whether a call's effect happened, when the process stopped while
+the call ran: True (or the result's text) - it happened, do not run it again; False - it
+did not, run it; None - cannot tell, ask a person. It gets the call as it was started
+(its `id` is the idempotency key the tool saw through `current_call()`)."""
 
 _NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _MAX_SHOWN_INPUT = 80
@@ -117,11 +142,12 @@ class CallTemplate:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class Tool:
+class Tool(Generic[P, R]):
     """A callable the model may use: name, description, JSON schema and how to run it.
 
     Make one with `@tool` or `as_tool`. Calling the tool object calls the function
-    directly (no validation, no timeout).
+    directly (no validation, no timeout), with the function's own signature: type
+    checkers see `Tool[P, R]` as the function it wraps.
     """
 
     name: str
@@ -130,7 +156,7 @@ class Tool:
     """What the tool does, for the model."""
     parameters: dict[str, Any]
     """JSON schema (an object) of the arguments."""
-    function: Callable[..., Any] = field(repr=False)
+    function: Callable[P, R] = field(repr=False)
     """Called with the validated arguments as keywords."""
     args_schema: type[pydantic.BaseModel] | None = field(default=None, repr=False)
     """Pydantic model the arguments are validated with; None checks names only."""
@@ -143,6 +169,9 @@ class Tool:
     templates: tuple[CallTemplate, ...] = ()
     """Shapes of call a grounded local model may choose from instead of writing the
     arguments (see `CallTemplate`); ignored by other models."""
+    check: Check | None = field(default=None, repr=False)
+    """How to tell whether a call that was running when the process stopped had its
+    effect (see `Check`); None: a person is asked."""
 
     def __post_init__(self) -> None:
         _check_name(self.name)
@@ -165,6 +194,8 @@ class Tool:
             )
         if not callable(self.function):
             raise ConfigurationError(f"tool {self.name!r}: function must be callable")
+        if self.check is not None and not callable(self.check):
+            raise ConfigurationError(f"tool {self.name!r}: check must be a function of the call")
         for template in self.templates:
             if not isinstance(template, CallTemplate):
                 raise ConfigurationError(
@@ -176,7 +207,7 @@ class Tool:
                     f"tool {self.name!r}: a template names unknown arguments {sorted(unknown)}"
                 )
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         return self.function(*args, **kwargs)
 
     def schema(self) -> dict[str, Any]:
@@ -276,22 +307,23 @@ class Tool:
     async def _execute(self, validated: dict[str, Any]) -> tuple[bool, Any]:
         # Exceptions are returned, not raised, so that a TimeoutError raised by the
         # tool itself is never mistaken for our timeout.
+        function: Callable[..., Any] = self.function
         try:
             if self.is_async:
-                value = await self.function(**validated)
+                value = await function(**validated)
             else:
-                value = await asyncio.to_thread(self.function, **validated)
+                value = await asyncio.to_thread(function, **validated)
         except Exception as exc:
             return False, exc
         return True, value
 
 
-ToolLike: TypeAlias = "Tool | BaseTool | Callable[..., Any]"
+ToolLike: TypeAlias = "Tool[..., Any] | BaseTool | Callable[..., Any]"
 """What `as_tool` accepts: a `Tool`, a typed documented function, or a langchain tool."""
 
 
 @overload
-def tool(function: Callable[..., Any], /) -> Tool: ...
+def tool(function: Callable[P, R], /) -> Tool[P, R]: ...
 
 
 @overload
@@ -302,11 +334,12 @@ def tool(
     approval: Approval = "never",
     timeout: float | None = None,
     templates: Sequence[CallTemplate] = (),
-) -> Callable[[Callable[..., Any]], Tool]: ...
+    check: Check | None = None,
+) -> Callable[[Callable[P, R]], Tool[P, R]]: ...
 
 
 def tool(
-    function: Callable[..., Any] | None = None,
+    function: Callable[P, R] | None = None,
     /,
     *,
     name: str | None = None,
@@ -314,26 +347,56 @@ def tool(
     approval: Approval = "never",
     timeout: float | None = None,
     templates: Sequence[CallTemplate] = (),
-) -> Tool | Callable[[Callable[..., Any]], Tool]:
+    check: Check | None = None,
+) -> Tool[P, R] | Callable[[Callable[P, R]], Tool[P, R]]:
     """Make a `Tool` from a function with type hints and a docstring.
 
     Use it bare (`@tool`) or with options (`@tool(approval="always", timeout=5)`).
     The docstring's summary becomes the description (unless `description` is given)
-    and its Google-style `Args:` section the parameters' descriptions.
+    and its Google-style `Args:` section the parameters' descriptions. `check` tells,
+    after a crash mid-call, whether the call's effect happened (see `Check`).
     """
     if isinstance(function, str):
         raise ConfigurationError(f"use @tool(name={function!r}) to name a tool")
 
-    def decorate(fn: Callable[..., Any]) -> Tool:
+    def decorate(fn: Callable[P, R]) -> Tool[P, R]:
         made = _function_tool(
             fn, name=name, description=description, approval=approval, timeout=timeout
         )
-        return dataclasses.replace(made, templates=tuple(templates)) if templates else made
+        if templates or check is not None:
+            return dataclasses.replace(made, templates=tuple(templates), check=check)
+        return made
 
     return decorate if function is None else decorate(function)
 
 
-def as_tool(obj: ToolLike) -> Tool:
+_running: contextvars.ContextVar[ToolCall | None] = contextvars.ContextVar(
+    "agentsdk_running_call", default=None
+)
+
+
+def current_call() -> ToolCall:
+    """The call the agent is running now, from inside a tool: its `id` is unique and
+    stays the same if the run resumes after a crash, so a tool can pass it on as an
+    idempotency key (a payment API's, a database's unique constraint) and a `check` can
+    look for it."""
+    call = _running.get()
+    if call is None:
+        raise ConfigurationError("current_call() is only known inside a tool the agent runs")
+    return call
+
+
+@contextlib.contextmanager
+def running_call(call: ToolCall) -> Iterator[None]:
+    """Make `call` what `current_call()` returns within the block (the agent's runner)."""
+    token = _running.set(call)
+    try:
+        yield
+    finally:
+        _running.reset(token)
+
+
+def as_tool(obj: ToolLike) -> Tool[..., Any]:
     """A `Tool` from a `Tool` (as is), a function (as `@tool` would) or a langchain tool."""
     if isinstance(obj, Tool):
         return obj
@@ -347,11 +410,11 @@ def as_tool(obj: ToolLike) -> Tool:
     )
 
 
-def tools_by_name(tools: Iterable[ToolLike]) -> dict[str, Tool]:
+def tools_by_name(tools: Iterable[ToolLike]) -> dict[str, Tool[..., Any]]:
     """Tools by name (each through `as_tool`); duplicate names are refused."""
     if isinstance(tools, str | bytes | Mapping):
         raise ConfigurationError("tools must be a list of tools")
-    found: dict[str, Tool] = {}
+    found: dict[str, Tool[..., Any]] = {}
     for item in tools:
         made = as_tool(item)
         if made.name in found:
@@ -364,13 +427,13 @@ def tools_by_name(tools: Iterable[ToolLike]) -> dict[str, Tool]:
 
 
 def _function_tool(
-    fn: Callable[..., Any],
+    fn: Callable[P, R],
     *,
     name: str | None = None,
     description: str | None = None,
     approval: Approval = "never",
     timeout: float | None = None,
-) -> Tool:
+) -> Tool[P, R]:
     if not callable(fn):
         raise ConfigurationError(f"@tool needs a function, not {type(fn).__name__}")
     name = name if name is not None else getattr(fn, "__name__", None)
@@ -491,7 +554,7 @@ def _structured_tool(
     return made
 
 
-def _langchain_tool(obj: BaseTool) -> Tool:
+def _langchain_tool(obj: BaseTool) -> Tool[..., Any]:
     from langchain_core.tools import BaseTool
 
     try:

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from agentsdk import Audio, Image, ScriptedModel, StaleStateError, ToolCall
+from agentsdk import (
+    Audio,
+    ConfigurationError,
+    Image,
+    ScriptedModel,
+    StaleStateError,
+    ToolCall,
+)
 from agentsdk.agent import Agent
 from agentsdk.approvals import ApprovalContext, Decision, Interruption
 from agentsdk.checkpoints import SQLiteCheckpointStore
@@ -16,7 +23,7 @@ from agentsdk.messages import Message
 from agentsdk.models.testing import FunctionModel, ModelCall
 from agentsdk.router import Router
 from agentsdk.state import RunState
-from agentsdk.tools import tool
+from agentsdk.tools import current_call, tool
 from tests.fakes import FixedEncoder, clip, receipt
 
 
@@ -667,3 +674,74 @@ def test_deeply_nested_arguments_do_not_break_the_checkpoint(tmp_path: Any) -> N
     result = Agent(model=model, tools=tools_for(ledger), checkpointer=store).run("pay")
     assert result.finish_reason == "stop" and ledger.payments == []
     assert store.load(result.state.thread_id) is not None  # type: ignore[union-attr, arg-type]
+
+
+# -- after a crash mid-call, a tool's check decides without a person --------------------
+
+
+def _crashed_while_paying(ledger: Ledger, check: Any) -> tuple[Agent, RunState]:
+    """A run whose process stopped while `pay` ran (as its last checkpoint holds it)."""
+    seen: list[str] = []
+
+    @tool(approval="always", check=check)
+    def pay(amount: float, to: str) -> str:
+        """Pay an amount to someone.
+
+        Args:
+            amount: How much.
+            to: Who gets it.
+        """
+        seen.append(current_call().id)
+        ledger.payments.append((amount, to))
+        return f"paid {amount:.2f} to {to}"
+
+    ledger.keys = seen  # type: ignore[attr-defined]
+    agent = Agent(model=ScriptedModel([PAY, "done"]), tools=[pay])
+    paused = agent.run("Pay ACME 15.50").state
+    assert paused is not None
+    crashed = paused.copy()
+    crashed.interruptions, crashed.decisions = [], {}
+    crashed.tool_calls, crashed.running = [PAY], [PAY.id]
+    return agent, crashed
+
+
+@pytest.mark.parametrize(
+    ("verdict", "told"),
+    [(True, "Done: this call had run before"), ("paid 15.50 (found in the ledger)", "paid 15.50")],
+)
+def test_a_check_that_finds_the_effect_keeps_it_and_runs_nothing(verdict: Any, told: str) -> None:
+    ledger = Ledger()
+    agent, crashed = _crashed_while_paying(ledger, lambda call: verdict)
+    result = agent.resume(crashed)
+    assert result.finish_reason == "stop" and ledger.payments == []
+    assert result.tool_results[0].content.startswith(told)
+    checked = [e for e in result.state.audit if e.action == "tool_checked"]  # type: ignore[union-attr]
+    assert checked[0].what["verdict"] == verdict
+
+
+def test_a_check_that_finds_no_effect_runs_the_call_again_with_the_same_key() -> None:
+    ledger = Ledger()
+    agent, crashed = _crashed_while_paying(ledger, lambda call: False)
+    result = agent.resume(crashed)
+    assert result.finish_reason == "stop" and result.interruptions == ()
+    assert ledger.payments == [(15.5, "ACME")]
+    assert ledger.keys == [PAY.id]  # type: ignore[attr-defined]
+    assert [c.id for c in result.tool_calls] == [PAY.id]  # listed once
+
+
+def _fails(call: ToolCall) -> bool:
+    raise RuntimeError("ledger offline")
+
+
+@pytest.mark.parametrize("check", [lambda call: None, _fails, lambda call: 3])
+def test_a_check_that_cannot_tell_asks_a_person(check: Any) -> None:
+    ledger = Ledger()
+    agent, crashed = _crashed_while_paying(ledger, check)
+    result = agent.resume(crashed)
+    assert result.paused and ledger.payments == []
+    assert "may have run already" in result.interruptions[0].evidence.reason
+
+
+def test_current_call_is_known_only_inside_a_tool() -> None:
+    with pytest.raises(ConfigurationError, match="only known inside a tool"):
+        current_call()

@@ -6,7 +6,12 @@ import asyncio
 import dataclasses
 import json
 import math
+import os
+import subprocess
+import sys
+import textwrap
 import time
+from pathlib import Path
 from typing import Any, Literal
 
 import pytest
@@ -627,3 +632,52 @@ def test_non_finite_numbers_are_invalid_arguments(bad: float) -> None:
     with pytest.raises(ToolArgumentsError, match=r"argument 'data'.x\[1\]"):
         loose.validate({"data": {"x": [1.0, bad]}})
     assert loose.validate({"data": {"x": [1.0, 2.5]}}) == {"data": {"x": [1.0, 2.5]}}
+
+
+def test_a_tool_keeps_its_functions_signature_for_type_checkers(tmp_path: Path) -> None:
+    module = tmp_path / "typed_tools.py"
+    module.write_text(
+        textwrap.dedent(
+            '''
+            from agentsdk import tool
+
+            @tool
+            def add(a: int, b: int) -> int:
+                """Add two numbers.
+
+                Args:
+                    a: The first.
+                    b: The second.
+                """
+                return a + b
+
+            @tool(approval="always")
+            async def pay(amount: float, to: str) -> str:
+                """Pay someone.
+
+                Args:
+                    amount: How much.
+                    to: Who.
+                """
+                return to
+
+            total: int = add(1, 2)
+            reveal_type(add)
+            reveal_type(pay)
+            add("one", 2)
+            '''
+        )
+    )
+    root = Path(__file__).resolve().parent.parent
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(module)],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "MYPYPATH": str(root)},
+    )
+    out = checked.stdout
+    assert "Tool[[a: int, b: int], int]" in out, out
+    assert "Tool[[amount: float, to: str], typing.Coroutine[Any, Any, str]]" in out, out
+    assert 'Argument 1 to "__call__" of "Tool" has incompatible type "str"' in out, out
+    assert out.count("error:") == 1, out  # the wrong call only: the rest is typed
