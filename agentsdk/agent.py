@@ -87,9 +87,9 @@ class Agent:
     checkpointer: CheckpointStore | None = None
     """Saves the run state by thread id after every step (`SQLiteCheckpointStore`)."""
     redact_pii: Literal["remote", "always", "never"] = "remote"
-    """Redact emails, phones, cards and IBANs in transcripts, OCR text and tool results
-    before the model reads them: for remote models (default), always, or never. Tools
-    still receive the real values."""
+    """Redact e-mails, phones, cards, IBANs and national IDs in transcripts, OCR text and
+    tool results before the model reads them: for remote models (default), always, or
+    never. Tools still receive the real values."""
     perception: Literal["encoders", "native", "both"] = "encoders"
     """How images and audio reach the model: "encoders" turn them into fenced text
     observations (any model); "native" sends the media themselves, as `image_url` and

@@ -1,7 +1,8 @@
 """Safety in the same layer as perception: PII redaction and guardrails, in one place.
 
-- `agentsdk.redaction`: e-mails, phone numbers, card numbers (Luhn) and IBANs (mod-97)
-  become reversible placeholders (`PIIVault`) before a remote model reads them.
+- `agentsdk.redaction`: e-mails, phone numbers, card numbers (Luhn), IBANs (mod-97) and
+  national identifiers become reversible placeholders (`PIIVault`) before a remote model
+  reads them.
 - `agentsdk.guardrails`: input/output guardrails that return a verdict; the runner
   decides (the agent raises `GuardrailTripped`).
 """
