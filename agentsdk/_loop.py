@@ -176,11 +176,20 @@ class _Run:
         )
         self.tools: dict[str, Tool[..., Any]] = tools_by_name([as_tool(t) for t in agent.tools])
         self.schemas = [tool.schema() for tool in self.tools.values()]
-        self.fingerprint = {
-            name: policy_fingerprint(tool.schema(), agent.approvals.get(name, tool.approval))
-            for name, tool in self.tools.items()
-        }
+        self._fingerprint: dict[str, str] | None = None
         self.vault: PIIVault | None = None
+
+    @property
+    def fingerprint(self) -> dict[str, str]:
+        """The agent's tools and approval rules, as `RunState.agent` records them
+        (computed once per run, and only when a state is saved or paused)."""
+        if self._fingerprint is None:
+            approvals = self.agent.approvals
+            self._fingerprint = {
+                name: policy_fingerprint(tool.schema(), approvals.get(name, tool.approval))
+                for name, tool in self.tools.items()
+            }
+        return self._fingerprint
 
     async def prepare(self) -> None:
         """Load what the run needs (announced by `ModelLoading` / `ModelLoaded`, since a
@@ -307,6 +316,7 @@ class _Run:
             self.state.vault = self.vault.to_dict()
         store = self.agent.checkpointer
         if store is not None and self.state.thread_id:
+            self.state.agent = self.fingerprint  # what a later resume is compared with
             store.save(self.state)
         else:
             stepped(self.state)
@@ -333,7 +343,6 @@ class _Run:
         await self.prepare()
         gate = Gate(self)
         if self.parts is not None:
-            state.agent = dict(self.fingerprint)
             if self.encoding:
                 await self.perceive(self.parts)
             self.checkpoint()
@@ -545,6 +554,7 @@ class _Run:
     def pause(self) -> RunResult:
         state = self.state
         state.finish_reason = "interrupted"
+        state.agent = self.fingerprint
         for interruption in state.pending:
             self.emit(
                 InterruptionRaised(

@@ -108,6 +108,8 @@ def _json_object(arguments: Any) -> tuple[Mapping[str, Any], str | None]:
     if not isinstance(arguments, Mapping):
         return {}, f"its arguments are {type(arguments).__name__}, not a JSON object"
     arguments = dict(arguments)
+    if _flat_and_small(arguments):  # the common case, checked without serialising
+        return arguments, None
     if _depth(arguments) > MAX_ARGUMENT_DEPTH:
         return {}, f"its arguments are nested more than {MAX_ARGUMENT_DEPTH} levels deep"
     try:
@@ -119,6 +121,19 @@ def _json_object(arguments: Any) -> tuple[Mapping[str, Any], str | None]:
     if not all(isinstance(key, str) for key in arguments):
         return {}, "its argument names are not all strings"
     return arguments, None
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _flat_and_small(arguments: dict[Any, Any]) -> bool:
+    """Names that are strings and values that are plain scalars, short enough together."""
+    size = 0
+    for key, value in arguments.items():
+        if type(key) is not str or type(value) not in _SCALARS:
+            return False
+        size += len(key) + (len(value) if type(value) is str else 24)
+    return size <= MAX_ARGUMENT_CHARS // 2
 
 
 def _depth(value: Any) -> int:
