@@ -45,12 +45,12 @@ from agentsdk.events import (
 from agentsdk.fusion import FusedPrompt, fuse
 from agentsdk.history import trim_history
 from agentsdk.kit import Kit
-from agentsdk.media import Audio, Image
-from agentsdk.messages import Message, Text, ToolCall, new_call_id
+from agentsdk.media import Image
+from agentsdk.messages import Message, Part, Text, ToolCall, new_call_id
 from agentsdk.models.base import ChatModel, ModelResponse
 from agentsdk.models.resolve import resolve_model
 from agentsdk.router import Router
-from agentsdk.run import Earlier, FinishReason, Part, RunResult
+from agentsdk.run import Earlier, FinishReason, RunResult
 from agentsdk.state import RunState
 from agentsdk.tools import Tool, as_tool, tools_by_name
 
@@ -151,8 +151,7 @@ def _redact_name(vault: PIIVault, observation: Observation) -> Observation:
 def _describe(part: Part) -> str:
     if isinstance(part, Text):
         return "text"
-    kind = "image" if isinstance(part, Image) else "audio"
-    return f"{kind} {part.name}" if part.name else kind
+    return f"{part.modality} {part.name}" if part.name else part.modality
 
 
 class _Run:
@@ -250,7 +249,7 @@ class _Run:
                 state.media = [
                     p.resized(side) if isinstance(p, Image) else p
                     for p in self.parts
-                    if isinstance(p, Image | Audio)
+                    if not isinstance(p, Text)
                 ]
 
     @property
@@ -277,7 +276,7 @@ class _Run:
             raise ConfigurationError(
                 f"approvals name tools the agent does not have: {unknown}; its tools: {known}"
             )
-        encoders = {e.name for e in (*self.router.image, *self.router.audio)}
+        encoders = {e.name for e in self.router.encoders}
         unknown = sorted(set(agent.escalation) - encoders) if self.encoding else []
         if unknown:
             known = ", ".join(sorted(encoders)) or "none"
@@ -295,12 +294,11 @@ class _Run:
         if not self.encoding:
             return
         for part in parts:
-            if isinstance(part, Image) and not self.router.image:
+            if not isinstance(part, Text) and not self.router.reading(part.modality):
                 raise ConfigurationError(
-                    "no encoder reads images: give the agent a kit or a router"
+                    f"no encoder reads {part.modality} parts: give the agent a kit or a "
+                    f"router with an encoder of modality {part.modality!r}"
                 )
-            if isinstance(part, Audio) and not self.router.audio:
-                raise ConfigurationError("no encoder hears audio: give the agent a kit or a router")
 
     def clock(self) -> float:
         return time.perf_counter() - self.started

@@ -22,7 +22,8 @@ from pathlib import Path
 from agentsdk.agent import Agent
 from agentsdk.errors import AgentSDKError, ConfigurationError
 from agentsdk.media import Audio, Image
-from agentsdk.run import Part, RunResult
+from agentsdk.messages import Part
+from agentsdk.run import RunResult
 
 __all__ = ["HELP", "chat"]
 

@@ -73,7 +73,7 @@ class Section:
     def header(self) -> str:
         obs = self.observation
         where = f" of {inline(obs.part_name)}" if obs.part_name else ""
-        label = inline(LABELS.get(obs.kind, obs.kind))
+        label = inline(obs.label or LABELS.get(obs.kind, obs.kind))
         model = f" ({inline(obs.model)})" if obs.model else ""
         return (
             f"{OPEN}section {self.index}: {label}{where}; source {inline(obs.encoder)}"
@@ -132,6 +132,13 @@ def _assemble(user_text: str, sections: Sequence[Section], dropped: Sequence[str
     return "\n\n".join(blocks)
 
 
+def _rank(observation: Observation) -> int:
+    """The observation's priority (its own, else its kind's): lower is dropped first."""
+    if observation.priority is not None:
+        return observation.priority
+    return PRIORITY.get(observation.kind, 0)
+
+
 def _word_count(text: str) -> int:
     return len(text.split())
 
@@ -146,19 +153,14 @@ def fuse(
     """Build the prompt; `count_tokens` defaults to a word count (for models without one)."""
     count = count_tokens or _word_count
     # What the user said first, then what was read, seen, and the facts.
-    useful = sorted(
-        (obs for obs in observations if not obs.empty),
-        key=lambda obs: -PRIORITY.get(obs.kind, 0),
-    )
+    useful = sorted((obs for obs in observations if not obs.empty), key=lambda o: -_rank(o))
     sections = [Section(i + 1, obs, fence(obs.text.strip())) for i, obs in enumerate(useful)]
     dropped: list[str] = []
 
     def size() -> int:
         return count(_assemble(user_text, sections, dropped))
 
-    order = sorted(
-        sections, key=lambda s: (PRIORITY.get(s.observation.kind, 0), s.observation.confidence)
-    )
+    order = sorted(sections, key=lambda s: (_rank(s.observation), s.observation.confidence))
     while size() > budget and len(sections) > 1:
         victim = order.pop(0)
         sections.remove(victim)

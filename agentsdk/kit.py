@@ -15,6 +15,7 @@ by every kit and agent in the process.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import threading
@@ -446,6 +447,14 @@ class Kit:
     def vision(self) -> Encoder:
         """Zero-shot tags and embeddings (CLIP/SigLIP); only when the kit was given one."""
         return self._encoder("vision", self._make_vision)
+
+    def encoders(self) -> list[Encoder]:
+        """The encoders a run's router uses, each reading its own modality: vision (when
+        the kit has one), OCR and facts for images, speech for audio."""
+        found: list[Encoder] = []
+        with contextlib.suppress(ModelNotFoundError):  # no vision: OCR and facts still help
+            found.append(self.vision)
+        return [*found, self.ocr, self.facts, self.speech]
 
     def unloaded(self) -> list[str]:
         """The roles of this kit whose models are not in memory yet, in the order a run

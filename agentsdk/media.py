@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -55,6 +55,7 @@ __all__ = [
     "Audio",
     "Image",
     "MediaLimits",
+    "MediaPart",
     "media_from_dict",
     "media_to_dict",
 ]
@@ -170,6 +171,9 @@ class Image:
     """
 
     __slots__ = ("_pil", "exif_orientation", "format", "name", "original_mode", "path", "sha256")
+
+    modality: ClassVar[str] = "image"
+    """Which encoders read it (`Encoder.modality`)."""
 
     path: Path | None
     """Where it was read from, when it came from a file."""
@@ -519,6 +523,9 @@ class Audio:
         "sha256",
     )
 
+    modality: ClassVar[str] = "audio"
+    """Which encoders read it (`Encoder.modality`)."""
+
     path: Path | None
     name: str | None
     format: str | None
@@ -593,7 +600,11 @@ class Audio:
         return f"Audio({label!r}, {self.duration:.2f}s, {self.sample_rate} Hz)"
 
 
-def media_to_dict(item: Image | Audio) -> dict[str, Any]:
+MediaPart: TypeAlias = Image | Audio
+"""Every kind of media part; each has a `modality`, a `name` and a `sha256`."""
+
+
+def media_to_dict(item: MediaPart) -> dict[str, Any]:
     """An image or a clip as JSON-ready data (the encoded file in base64), for saved states."""
     if isinstance(item, Image):
         data, mime = item.encoded()
@@ -608,7 +619,7 @@ def media_to_dict(item: Image | Audio) -> dict[str, Any]:
     }
 
 
-def media_from_dict(data: Mapping[str, Any]) -> Image | Audio:
+def media_from_dict(data: Mapping[str, Any]) -> MediaPart:
     """The inverse of `media_to_dict`; the bytes are validated like any new input."""
     kind = data.get("kind")
     try:

@@ -13,12 +13,21 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeAlias, get_args
 
 from agentsdk.errors import ConfigurationError
-from agentsdk.media import Audio, Image, media_from_dict, media_to_dict
+from agentsdk.media import MediaPart, media_from_dict, media_to_dict
 
-__all__ = ["Message", "Role", "Text", "ToolCall", "ToolResult", "as_messages", "new_call_id"]
+__all__ = [
+    "Message",
+    "Part",
+    "Role",
+    "Text",
+    "ToolCall",
+    "ToolResult",
+    "as_messages",
+    "new_call_id",
+]
 
 Role = Literal["system", "user", "assistant", "tool"]
 _ROLES: frozenset[str] = frozenset(get_args(Role))
@@ -154,6 +163,10 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+Part: TypeAlias = Text | MediaPart
+"""What a user's input is made of: text and media parts."""
+
+
 @dataclass(frozen=True, slots=True)
 class ToolResult:
     """What running a tool returned, addressed to the call that asked for it."""
@@ -174,7 +187,7 @@ class Message:
     """Calls the assistant made in this message."""
     tool_call_id: str | None = None
     """For role "tool": the id of the call this message answers."""
-    media: tuple[Image | Audio, ...] = ()
+    media: tuple[MediaPart, ...] = ()
     """Images and audio sent with a user message to a model that reads them natively."""
 
     def __post_init__(self) -> None:
@@ -191,7 +204,7 @@ class Message:
         if self.media and self.role != "user":
             raise ConfigurationError("only user messages carry media")
         for item in self.media:
-            if not isinstance(item, Image | Audio):
+            if not isinstance(item, MediaPart):
                 raise ConfigurationError(
                     f"message media must be Image or Audio, not {type(item).__name__}"
                 )
@@ -201,7 +214,7 @@ class Message:
         return cls("system", content)
 
     @classmethod
-    def user(cls, content: str, media: Iterable[Image | Audio] = ()) -> Message:
+    def user(cls, content: str, media: Iterable[MediaPart] = ()) -> Message:
         return cls("user", content, media=tuple(media))
 
     @classmethod

@@ -1,30 +1,27 @@
 """Which encoders see which part, run concurrently.
 
-Images go to every image encoder (vision when the kit has one, OCR, facts), audio to
-the speech encoder, text stays as it is. All (part, encoder) jobs start at once in worker
-threads: the heavy work in torch, onnxruntime and CTranslate2 releases the GIL, so a turn
-with an image and a clip costs about as much as its slowest encoder. An encoder that
-fails is reported and the run goes on with the rest.
+Each media part goes to every encoder of its modality (`part.modality` ==
+`encoder.modality`): images to vision (when the kit has one), OCR and facts, audio to
+speech; text stays as it is. A new modality needs no change here. All (part, encoder)
+jobs start at once in worker threads: the heavy work in torch, onnxruntime and
+CTranslate2 releases the GIL, so a turn with an image and a clip costs about as much as
+its slowest encoder. An encoder that fails is reported and the run goes on with the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from agentsdk.encoders.base import Encoder, Observation
-from agentsdk.errors import AgentSDKError, ModelNotFoundError
+from agentsdk.errors import AgentSDKError
 from agentsdk.events import EncoderFailed, EncoderFinished, EncoderStarted, Event
 from agentsdk.kit import Kit
-from agentsdk.media import Audio, Image
-from agentsdk.messages import Text
+from agentsdk.messages import Part, Text
 
 __all__ = ["Perception", "Router"]
-
-Part = Text | Image | Audio
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,31 +39,54 @@ class Perception:
 
 
 class Router:
-    """Sends each part to the encoders of its modality."""
+    """Sends each part to the encoders of its modality.
 
-    def __init__(self, *, image: Sequence[Encoder] = (), audio: Sequence[Encoder] = ()) -> None:
-        self.image = tuple(image)
-        self.audio = tuple(audio)
+    `Router(encoders=[...])` groups encoders by their `modality`; `image=` and `audio=`
+    are the same, kept for readability.
+    """
+
+    def __init__(
+        self,
+        *,
+        image: Sequence[Encoder] = (),
+        audio: Sequence[Encoder] = (),
+        encoders: Sequence[Encoder] = (),
+    ) -> None:
+        grouped: dict[str, list[Encoder]] = {}
+        for encoder in (*image, *audio, *encoders):
+            grouped.setdefault(encoder.modality, []).append(encoder)
+        self.by_modality: dict[str, tuple[Encoder, ...]] = {
+            modality: tuple(found) for modality, found in grouped.items()
+        }
+
+    @property
+    def encoders(self) -> tuple[Encoder, ...]:
+        """Every encoder, of every modality."""
+        return tuple(e for found in self.by_modality.values() for e in found)
+
+    def reading(self, modality: str) -> tuple[Encoder, ...]:
+        """The encoders of one modality (none: such parts cannot be perceived)."""
+        return self.by_modality.get(modality, ())
+
+    @property
+    def image(self) -> tuple[Encoder, ...]:
+        return self.reading("image")
+
+    @property
+    def audio(self) -> tuple[Encoder, ...]:
+        return self.reading("audio")
 
     @classmethod
     def from_kit(cls, kit: Kit) -> Router:
-        """vision (if the kit has one) + OCR + facts for images; speech for audio."""
-        image: list[Encoder] = []
-        with contextlib.suppress(ModelNotFoundError):  # no vision: OCR and facts still help
-            image.append(kit.vision)
-        image += [kit.ocr, kit.facts]
-        return cls(image=image, audio=[kit.speech])
+        """The kit's encoders (`Kit.encoders`): vision if it has one, OCR, facts, speech."""
+        return cls(encoders=kit.encoders())
 
     def jobs(self, parts: Sequence[Part]) -> list[tuple[int, Encoder]]:
         """(part index, encoder) for every encoder that should see each part."""
         found: list[tuple[int, Encoder]] = []
         for index, part in enumerate(parts):
-            encoders = (
-                self.image
-                if isinstance(part, Image)
-                else (self.audio if isinstance(part, Audio) else ())
-            )
-            found += [(index, encoder) for encoder in encoders]
+            if not isinstance(part, Text):
+                found += [(index, encoder) for encoder in self.reading(part.modality)]
         return found
 
     async def perceive(

@@ -18,8 +18,8 @@ from agentsdk.encoders.base import Observation
 from agentsdk.errors import ConfigurationError
 from agentsdk.events import Event, RunFinished, Trace
 from agentsdk.fusion import FusedPrompt
-from agentsdk.media import Audio, Image
-from agentsdk.messages import Message, Text, ToolCall, ToolResult
+from agentsdk.media import MediaPart
+from agentsdk.messages import Message, Part, Text, ToolCall, ToolResult
 from agentsdk.models.base import Usage
 
 if TYPE_CHECKING:
@@ -40,7 +40,6 @@ __all__ = [
     "stream_sync",
 ]
 
-Part = Text | Image | Audio
 Inputs = str | Part | Message | Mapping[str, Any] | Sequence[str | Part]
 Earlier = Union["RunResult", "RunState", Sequence[Message]]
 """A conversation to continue: a finished run's result or state (which carry its PII
@@ -88,19 +87,19 @@ class RunResult:
 
 
 def as_parts(inputs: Inputs) -> list[Part]:
-    """Strings become `Text`; `Image`, `Audio` and `Text` pass through; a user `Message`
-    gives its text and media, and so does an OpenAI-style user message dict
+    """Strings become `Text`; media parts (`Image`, `Audio`...) and `Text` pass through; a
+    user `Message` gives its text and media, and so does an OpenAI-style user message dict
     (`{"role": "user", "content": "..." or [{"type": "text", "text": "..."}, ...]}`)."""
     if isinstance(inputs, Message):
         return _message_parts(inputs)
     if isinstance(inputs, Mapping):
         return _message_parts(_dict_message(inputs))
-    items = [inputs] if isinstance(inputs, str | Text | Image | Audio) else list(inputs)
+    items = [inputs] if isinstance(inputs, str | Text | MediaPart) else list(inputs)
     parts: list[Part] = []
     for item in items:
         if isinstance(item, str):
             parts.append(Text(item))
-        elif isinstance(item, Text | Image | Audio):
+        elif isinstance(item, Text | MediaPart):
             parts.append(item)
         else:
             raise ConfigurationError(

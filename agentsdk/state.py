@@ -36,7 +36,7 @@ from agentsdk.audit import AuditEntry
 from agentsdk.encoders.base import Observation
 from agentsdk.errors import ConfigurationError, TamperedStateError
 from agentsdk.fusion import FusedPrompt
-from agentsdk.media import Audio, Image, media_from_dict, media_to_dict
+from agentsdk.media import MediaPart, media_from_dict, media_to_dict
 from agentsdk.messages import Message, ToolCall, ToolResult
 from agentsdk.models.base import Usage
 from agentsdk.run import FinishReason
@@ -62,7 +62,7 @@ class RunState:
     user_text: str = ""
     history: list[Message] = field(default_factory=list)
     """Earlier turns of the thread, before the budget trims them (see `agentsdk.history`)."""
-    media: list[Image | Audio] = field(default_factory=list)
+    media: list[MediaPart] = field(default_factory=list)
     """Images and audio sent natively with the user message (`Agent(perception=...)`)."""
     observations: list[Observation] = field(default_factory=list)
     """What the encoders perceived, corrections applied; never re-encoded on resume."""

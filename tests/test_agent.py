@@ -59,9 +59,9 @@ def test_other_messages_are_refused_clearly(given: Any, message: str) -> None:
 
 def test_media_without_an_encoder_is_a_clear_error() -> None:
     agent = Agent(model=ScriptedModel(["x"]))
-    with pytest.raises(ConfigurationError, match="no encoder reads images"):
+    with pytest.raises(ConfigurationError, match="no encoder reads image parts"):
         agent.run([Image(np.zeros((2, 2, 3), np.uint8))])
-    with pytest.raises(ConfigurationError, match="no encoder hears audio"):
+    with pytest.raises(ConfigurationError, match="no encoder reads audio parts"):
         agent.run([Audio(np.full(160, 0.2, np.float32), sample_rate=16_000)])
 
 

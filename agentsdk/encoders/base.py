@@ -21,14 +21,16 @@ from agentsdk.media import Audio, Image
 __all__ = ["Encoder", "Observation", "ObservationKind"]
 
 ObservationKind = Literal["speech", "ocr", "vision", "facts"]
+"""The kinds the stock encoders make; an encoder of a new modality may name its own."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Observation:
     """What one encoder perceived in one part."""
 
-    kind: ObservationKind
-    """Which sense: speech transcript, OCR text, vision tags, or model-free image facts."""
+    kind: str
+    """Which sense: speech transcript, OCR text, vision tags, model-free image facts (an
+    `ObservationKind`), or the kind a new encoder names."""
     text: str
     """The perception as prompt-ready text ("" when nothing was found)."""
     confidence: float
@@ -47,6 +49,12 @@ class Observation:
     """An L2-normalised embedding of the part, for encoders that make one."""
     seconds: float = field(default=0.0, compare=False)
     """How long encoding took (0 when served from cache)."""
+    label: str | None = None
+    """How fusion names the section ("text read in the image (OCR)"); None: the label of
+    its `kind`. An encoder of a new modality sets it."""
+    priority: int | None = None
+    """Where fusion ranks it when the prompt is over budget (higher is kept longer);
+    None: the priority of its `kind`."""
 
     def __post_init__(self) -> None:
         if not (0.0 <= self.confidence <= 1.0) or math.isnan(self.confidence):
@@ -70,6 +78,8 @@ class Observation:
             "details": dict(self.details),
             "embedding": None if self.embedding is None else self.embedding.tolist(),
             "seconds": self.seconds,
+            "label": self.label,
+            "priority": self.priority,
         }
 
     @classmethod
@@ -86,12 +96,17 @@ class Observation:
             details=dict(data.get("details") or {}),
             embedding=None if embedding is None else np.asarray(embedding, dtype=np.float32),
             seconds=float(data.get("seconds", 0.0)),
+            label=data.get("label"),
+            priority=None if data.get("priority") is None else int(data["priority"]),
         )
 
 
 @runtime_checkable
 class Encoder(Protocol):
-    """Turns one image or audio part into an `Observation`."""
+    """Turns one media part of its `modality` into an `Observation`. A new modality needs
+    only its media part and an encoder of that modality: the router sends each part to
+    the encoders of its modality, and fusion labels and ranks the observation by its
+    `label` and `priority` (or its kind's)."""
 
     @property
     def name(self) -> str:
@@ -99,8 +114,8 @@ class Encoder(Protocol):
         ...
 
     @property
-    def modality(self) -> Literal["image", "audio"]:
-        """Which parts it accepts."""
+    def modality(self) -> str:
+        """Which parts it reads: the `modality` of a media part ("image", "audio")."""
         ...
 
     @property

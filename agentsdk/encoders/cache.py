@@ -13,7 +13,6 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Literal
 
 from agentsdk.encoders.base import Encoder, Observation
 from agentsdk.errors import ConfigurationError
@@ -98,7 +97,7 @@ class CachedEncoder:
         return self.inner.name
 
     @property
-    def modality(self) -> Literal["image", "audio"]:
+    def modality(self) -> str:
         return self.inner.modality
 
     @property

@@ -47,7 +47,7 @@ from agentsdk.models.base import (
 from agentsdk.models.control_tokens import defuse
 
 if TYPE_CHECKING:
-    from agentsdk.media import Audio, Image
+    from agentsdk.media import MediaPart
 
 __all__ = ["OpenAIModel", "estimate_tokens", "normalise_base_url"]
 
@@ -383,16 +383,22 @@ def wire_message(message: Message) -> dict[str, Any]:
     return data
 
 
-def media_part(item: Image | Audio) -> dict[str, Any]:
-    """An image as an `image_url` data URL, audio as an `input_audio` part (16 kHz WAV)."""
-    from agentsdk.media import Audio
+def media_part(item: MediaPart) -> dict[str, Any]:
+    """An image as an `image_url` data URL, audio as an `input_audio` part (16 kHz WAV);
+    other modalities have no part in the chat format and are refused."""
+    from agentsdk.media import Audio, Image
 
     if isinstance(item, Audio):
         data = base64.b64encode(item.wav_bytes(16_000)).decode("ascii")
         return {"type": "input_audio", "input_audio": {"data": data, "format": "wav"}}
-    encoded, mime = item.encoded()
-    url = f"data:{mime};base64,{base64.b64encode(encoded).decode('ascii')}"
-    return {"type": "image_url", "image_url": {"url": url}}
+    if isinstance(item, Image):
+        encoded, mime = item.encoded()
+        url = f"data:{mime};base64,{base64.b64encode(encoded).decode('ascii')}"
+        return {"type": "image_url", "image_url": {"url": url}}
+    raise ConfigurationError(
+        f"{item.modality} parts cannot be sent natively to a model: use "
+        "Agent(perception='encoders')"
+    )
 
 
 def _finish(reason: str | None, calls: tuple[ToolCall, ...]) -> FinishReason:
