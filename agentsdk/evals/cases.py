@@ -103,7 +103,10 @@ class Dataset:
 
     @classmethod
     def from_jsonl(cls, path: str | Path, *, name: str | None = None) -> Dataset:
-        path = Path(path)
+        """Cases from a JSONL file (one case per line; media paths relative to its
+        folder). The dataset is named `name`, else its folder's name for a file called
+        `cases.jsonl` (a suite), else the file's stem (`my_cases.jsonl` -> "my_cases")."""
+        path = Path(path).resolve()
         if not path.is_file():
             raise ConfigurationError(f"no dataset at {path}")
         cases: list[Case] = []
@@ -114,7 +117,8 @@ class Dataset:
                 cases.append(Case.from_dict(json.loads(line)))
             except json.JSONDecodeError as exc:
                 raise ConfigurationError(f"{path}:{number}: not JSON: {exc.msg}") from exc
-        return cls(name or path.parent.name, cases, path.parent)
+        found = path.parent.name if path.name == "cases.jsonl" else path.stem
+        return cls(name or found, cases, path.parent)
 
     def to_jsonl(self, path: str | Path) -> None:
         lines = (json.dumps(c.to_dict(), ensure_ascii=False) for c in self.cases)

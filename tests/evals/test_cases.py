@@ -74,3 +74,12 @@ def test_broken_json_names_the_line(tmp_path: Path) -> None:
         Dataset.from_jsonl(tmp_path / "nothing.jsonl")
     with pytest.raises(ConfigurationError, match="at least 1"):
         Dataset("d", [Case("a", expected={"exact": "x"})]).limit(0)
+
+
+def test_a_dataset_file_in_the_working_folder_is_named_by_its_stem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(tmp_path / "my_cases.jsonl", [{"id": "a", "text": "hi", "expected": {"word": "x"}}])
+    monkeypatch.chdir(tmp_path)
+    assert Dataset.from_jsonl("my_cases.jsonl").name == "my_cases"
+    assert Dataset.from_jsonl("my_cases.jsonl").root == tmp_path.resolve()
