@@ -12,7 +12,9 @@ OCR text, a document), its reply is a choice, not free writing:
    likelihood of the line after "The answer is in this line:" (both as z-scores, so
    neither scale dominates). Each line is cut into spans: dates, numbers (not the parts
    of a time, a date or a code) and its words without the numbers. A span's score is its
-   line's plus the z-scored mean log-likelihood of the span as the answer to the request.
+   line's plus the z-scored mean log-likelihood of the span as the answer to the request,
+   plus how strongly the request asks for its kind (`wanted_kinds`: the request's cosine
+   with a description of each kind, z-scored: "what is the shop called" wants words).
 2. **Read or compute.** Tools may declare **call templates** (`CallTemplate`, such as the
    stock calculator's "{value} + {value}" with example requests). Templates are
    considered when the tool ranker chose their tool, or when the best span is a number
@@ -23,10 +25,10 @@ OCR text, a document), its reply is a choice, not free writing:
    nearest wins: the mean cosine of the request as said and of the request without the
    names it shares with the lines. It is filled from the ranking: `{value}` the best
    numbers, one per named line when there are several; `{count}` the request's numbers;
-   `{values:SEP}` every number written like the best one (same decimals), the last of
-   each line in reading order, joined by SEP, stopping at one that equals the sum so far
-   (a stated total). A template that only restates one value, or none at all, means the
-   answer is the best span.
+   `{values:SEP}` the last number of each line, written the way most lines' last
+   numbers are (same decimals), in reading order, joined by SEP, stopping at one that
+   equals the sum so far (a stated total). A template that only restates one value, or
+   none at all, means the answer is the best span.
 3. **After a tool result** the answer is that result.
 
 What it guarantees: every value in an extractive answer or filled call was read or heard
@@ -40,6 +42,7 @@ so the logic runs with scripted scores in tests; `LocalModel` is the real reader
 
 from __future__ import annotations
 
+import collections
 import decimal
 import re
 import statistics
@@ -71,6 +74,7 @@ __all__ = [
     "templates_of",
     "usable",
     "value_slots",
+    "wanted_kinds",
 ]
 
 LINE_LEAD = "The answer is in this line: "
@@ -188,10 +192,31 @@ def _similarities(reader: Reader, query: str, texts: Sequence[str]) -> list[floa
     return [float(value) for value in (rows[1:] @ rows[0]).tolist()]
 
 
+KIND_PROMPTS: dict[str, str] = {
+    "number": "how much, how many: an amount, a price, a quantity",
+    "date": "when: the date or the day",
+    "words": "who, which, what is called: the name of a person, a shop, a company, a place "
+    "or a thing",
+}
+"""What a request for each kind of span sounds like; a request's cosine with each, as
+z-scores, says which kind of answer it wants (a name is not a date)."""
+KIND_WEIGHT = 1.0
+"""How much the kind a request wants counts beside a span's own scores."""
+
+
+def wanted_kinds(request: str, reader: Reader) -> dict[str, float]:
+    """How strongly `request` asks for each kind of span, as z-scores over the kinds."""
+    kinds = list(KIND_PROMPTS)
+    return dict(
+        zip(kinds, _z(_similarities(reader, request, list(KIND_PROMPTS.values()))), strict=True)
+    )
+
+
 def rank_spans(request: str, lines: Sequence[str], reader: Reader) -> list[Span]:
     """Every span of `lines`, best answer to `request` first (see the module docstring)."""
     if not lines or not request.strip():
         return []
+    wanted = wanted_kinds(request, reader)
     similarity = _similarities(reader, request, lines)
     line_prompt = reader.chat_prompt(reading_prompt(lines, request)) + LINE_LEAD
     relevance = [
@@ -204,7 +229,8 @@ def rank_spans(request: str, lines: Sequence[str], reader: Reader) -> list[Span]
     answer_prompt = reader.chat_prompt(reading_prompt(lines, request, ANSWER_HINT))
     fit = _z(reader.likelihoods(answer_prompt, [s.text for s in spans]))
     scored = [
-        Span(s.text, s.kind, s.line, relevance[s.line] + f) for s, f in zip(spans, fit, strict=True)
+        Span(s.text, s.kind, s.line, relevance[s.line] + f + KIND_WEIGHT * wanted[s.kind])
+        for s, f in zip(spans, fit, strict=True)
     ]
     return sorted(scored, key=lambda s: -s.score)
 
@@ -380,11 +406,19 @@ def _decimals(number: str) -> int:
 
 
 def _listed(best: str, ranked: Sequence[Span], lines: Sequence[str]) -> list[str]:
-    """The numbers written like `best`, the last of each line, in reading order, up to
-    one that equals the sum of those before it."""
+    """The listed amounts: the last number of each line written the way most lines'
+    last numbers are (their decimals; ties go to the way `best` is written), in reading
+    order, up to one that equals the sum of those before it. A house number or a
+    quantity that ranks best does not decide what the list is."""
+    numbers = sorted((s for s in ranked if s.kind == "number"), key=lambda s: s.line)
+    last: dict[int, str] = {}
+    for span in numbers:
+        last[span.line] = _last_in_line(lines[span.line], span.text, last.get(span.line))
+    ways = collections.Counter(_decimals(value) for value in last.values())
+    written = max(ways, key=lambda d: (ways[d], d == _decimals(best)), default=_decimals(best))
     by_line: dict[int, str] = {}
-    for span in sorted((s for s in ranked if s.kind == "number"), key=lambda s: s.line):
-        if _decimals(span.text) == _decimals(best):
+    for span in numbers:
+        if _decimals(span.text) == written:
             by_line[span.line] = _last_in_line(lines[span.line], span.text, by_line.get(span.line))
     listed: list[str] = []
     total = decimal.Decimal(0)

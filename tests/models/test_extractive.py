@@ -173,6 +173,25 @@ def test_fill_all_listed_values_takes_the_last_of_each_line() -> None:
     assert x.fill_template(ALL, ranked, [], lines) == {"expression": "3.00 + 1.00"}
 
 
+def test_a_best_ranked_house_number_does_not_decide_what_is_listed() -> None:
+    lines = ["12 Harbour Road", "Bolt 1.50", "Nut 0.25", "Washer 0.10", "Thanks"]
+    house = BagOfWords(lambda prompt, text: 1.0 if text == "12" else 0.0)
+    ranked = x.rank_spans("Add up everything", lines, house)
+    assert ranked[0].text == "12"  # the best single span is the house number
+    assert x.fill_template(ALL, ranked, [], lines) == {"expression": "1.50 + 0.25 + 0.10"}
+
+
+def test_the_kind_of_answer_a_request_wants_weighs_in() -> None:
+    reader = BagOfWords()
+    wanted = x.wanted_kinds("When was it? the date", reader)
+    assert max(wanted, key=wanted.__getitem__) == "date"
+    lines = ["Harbour Cafe 2024-03-09 12"]
+    ranked = x.rank_spans("Who is it, what is it called by name?", lines, reader)
+    assert ranked[0].kind == "words"
+    ranked = x.rank_spans("When: what is the date of the day?", lines, reader)
+    assert ranked[0].kind == "date"
+
+
 def test_fill_needs_enough_numbers() -> None:
     ranked = [Span("Harbour", "words", 0)]
     assert x.fill_template(READ, ranked, [], ["Harbour"]) is None
