@@ -16,8 +16,8 @@ result is the error, for the model to read):
    decision applies only to the exact call it was given for (`Decision.digest`): one
    whose call changed since (another tool, other arguments) is dropped, audited as
    `decision_refused`, and the call is asked again.
-4. The cleared calls run in parallel. Each is marked running and checkpointed before it
-   starts, and checkpointed with its result when it ends: a tool runs at most once.
+4. The cleared calls are handed back; `agentsdk._act` runs them (the gate decides, the
+   actor runs: one place for execution and its one timeout).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import asyncio
 import dataclasses
 import inspect
 import json
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -42,11 +41,10 @@ from agentsdk.approvals import (
 from agentsdk.audit import AuditEntry
 from agentsdk.encoders.base import Observation
 from agentsdk.errors import ToolArgumentsError
-from agentsdk.events import ToolCallFinished, ToolCallStarted
-from agentsdk.messages import ToolCall, ToolResult
-from agentsdk.tools import running_call
+from agentsdk.messages import ToolCall
 
 if TYPE_CHECKING:
+    from agentsdk._act import Results
     from agentsdk._loop import _Run
 
 __all__ = ["Gate"]
@@ -59,9 +57,10 @@ CRASHED = (
 
 
 class Gate:
-    def __init__(self, run: _Run) -> None:
+    def __init__(self, run: _Run, results: Results) -> None:
         self.run = run
         self.state = run.state
+        self.results = results
         self.asked: set[str] = set()
 
     # -- channels ----------------------------------------------------------------------
@@ -236,7 +235,11 @@ class Gate:
 
     # -- tools -------------------------------------------------------------------------
 
-    async def act(self) -> None:
+    async def act(self) -> dict[str, tuple[Mapping[str, Any], str]]:
+        """Decide on the turn's calls: record what needs no running (unreadable calls,
+        rejections, answers, crashed calls a check settled), raise interruptions for a
+        person, and return the calls cleared to run: id -> (arguments, note for the
+        model). Running them is `agentsdk._act`'s."""
         state = self.state
         waiting = {i.call.id for i in state.interruptions if i.call is not None}
         rerun: dict[str, tuple[Mapping[str, Any], str]] = {}
@@ -252,13 +255,13 @@ class Gate:
                     waiting.add(call_id)
                 else:
                     done = verdict if isinstance(verdict, str) else ALREADY_RAN
-                    self._record(call, done, executed=True)
+                    self.results.record(call, done, executed=True)
         state.running = []
         for call in state.turn_calls:
             if call.id in state.turn_results or call.id in waiting or call.id in rerun:
                 continue
             if call.malformed is not None:  # unreadable: never run, the model reads why
-                self._record(
+                self.results.record(
                     call,
                     f"Error: this tool call could not be read: {call.malformed}. "
                     "Call the tool again with a JSON object of arguments.",
@@ -292,15 +295,16 @@ class Gate:
                 )
             elif decision.action == "reject":
                 why = f": {decision.message}" if decision.message.strip() else ""
-                self._record(call, f"Error: a person rejected this call{why}", True)
+                self.results.record(call, f"Error: a person rejected this call{why}", True)
             else:  # respond
-                self._record(call, f"A person answered in place of the tool: {decision.message}")
+                self.results.record(
+                    call, f"A person answered in place of the tool: {decision.message}"
+                )
         cleared.update(rerun)
         for call in state.turn_calls:
             if call.id not in state.turn_results and call.id not in waiting:
                 cleared.setdefault(call.id, (self._real(call.arguments), ""))
-        if cleared:
-            await self._run_all(cleared)
+        return cleared
 
     async def _checked(self, call: ToolCall) -> bool | str | None:
         """What the tool's `check` says of a call that was running when the process
@@ -411,95 +415,3 @@ class Gate:
         """Arguments with redaction placeholders replaced by the real values."""
         vault = self.run.vault
         return dict(arguments) if vault is None else dict(vault.restore_value(dict(arguments)))
-
-    # -- running -----------------------------------------------------------------------
-
-    async def _run_all(self, cleared: Mapping[str, tuple[Mapping[str, Any], str]]) -> None:
-        state = self.state
-        calls = [c for c in state.turn_calls if c.id in cleared]
-        executed = [ToolCall(c.name, dict(cleared[c.id][0]), c.id) for c in calls]
-        started = {c.id for c in state.tool_calls}  # a rerun after a crash is listed once
-        state.tool_calls += [c for c in executed if c.id not in started]
-        state.running = [c.id for c in executed]
-        for call in executed:  # logged before it runs: a crash mid-call leaves a trace
-            self.run.audit(
-                AuditEntry(
-                    action="tool_started",
-                    actor="agent",
-                    what={"call": call.to_dict(), "digest": call_digest(call)},
-                    run_id=state.run_id,
-                    thread_id=state.thread_id,
-                )
-            )
-        self.run.checkpoint()  # before anything runs: a crash now is visible on resume
-        await asyncio.gather(*(self._run_one(c, cleared[c.id][1]) for c in executed))
-
-    async def _run_one(self, call: ToolCall, note: str) -> None:
-        run = self.run
-        step = self.state.step
-        run.emit(ToolCallStarted(run_id=self.state.run_id, time=run.clock(), call=call, step=step))
-        began = time.perf_counter()
-        tool = run.tools.get(call.name)
-        if tool is None:
-            known = ", ".join(sorted(run.tools)) or "none"
-            content, is_error = f"Error: unknown tool {call.name!r}; available tools: {known}", True
-        else:
-            limit = tool.timeout or run.agent.limits.tool_timeout
-            try:
-                with running_call(call):  # current_call() inside the tool
-                    outcome = await asyncio.wait_for(tool.run(call.arguments), timeout=limit)
-                content, is_error = outcome.content, outcome.is_error
-            except TimeoutError:
-                content, is_error = f"Error: timed out after {limit:g} s", True
-        seconds = time.perf_counter() - began
-        result = self._record(call, note + content, is_error, executed=True, seconds=seconds)
-        self.state.running.remove(call.id)
-        run.checkpoint()
-        run.emit(
-            ToolCallFinished(
-                run_id=self.state.run_id,
-                time=run.clock(),
-                result=result,
-                seconds=seconds,
-                step=step,
-            )
-        )
-
-    def _record(
-        self,
-        call: ToolCall,
-        content: str,
-        is_error: bool = False,
-        *,
-        executed: bool = False,
-        seconds: float = 0.0,
-    ) -> ToolResult:
-        """Keep a call's result: the real one for the user and the audit log, a redacted
-        one for the model when redaction is on."""
-        state, vault = self.state, self.run.vault
-        real = ToolResult(call.id, call.name, content, is_error)
-        shown = content if vault is None else vault.redact(content)
-        state.turn_results[call.id] = ToolResult(call.id, call.name, shown, is_error)
-        if not executed:  # rejected or answered by a person: listed beside the others
-            state.tool_calls.append(call)
-        state.tool_results.append(real)
-        # in the order the calls were made, whatever order they finished in
-        order = {c.id: i for i, c in enumerate(state.tool_calls)}
-        state.tool_results.sort(key=lambda r: order.get(r.call_id, len(order)))
-        if executed:
-            self.run.audit(
-                AuditEntry(
-                    action="tool_executed",
-                    actor="agent",
-                    what={
-                        "call": call.to_dict(),
-                        "digest": call_digest(call),
-                        "result": content,
-                        "is_error": is_error,
-                        "seconds": seconds,
-                    },
-                    run_id=state.run_id,
-                    thread_id=state.thread_id,
-                )
-            )
-        return real

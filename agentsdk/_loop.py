@@ -9,8 +9,9 @@
 - fuse: observations and the user's text become one user message within the budget
   (PII redacted first when the model is remote); input guardrails check it.
 - think: one model turn (streamed as token deltas when someone listens).
-- act: the turn's tool calls pass the approval gate (`agentsdk._gate`); the cleared ones
-  run in parallel; results go back to the model as tool messages, errors included.
+- act: the turn's tool calls pass the approval gate (`agentsdk._gate`, which decides);
+  the cleared ones run in parallel (`agentsdk._act`, which runs); results go back to the
+  model as tool messages, errors included.
 
 The run's progress lives in a `RunState`, saved by the agent's checkpoint store after
 every step, so a paused or crashed run resumes where it stopped (`resume`).
@@ -25,6 +26,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from agentsdk._act import Actor, Results
 from agentsdk._gate import Gate
 from agentsdk._lease import hold, stepped
 from agentsdk.approvals import Evidence, EvidenceSection, Interruption, policy_fingerprint
@@ -61,9 +63,9 @@ if TYPE_CHECKING:
 __all__ = ["execute", "resume"]
 
 READ = frozenset({"speech", "ocr"})
-"""Observation kinds that carry what was said or written: redacted before a remote model
-reads them (the user's own text and tool results are too), and the evidence of grounded
-replies."""
+"""Observation kinds that carry what was said or written: the evidence of grounded
+replies. (Every observation is redacted before a remote model reads it, whatever its
+kind: a new modality's text may hold what was said or written too.)"""
 
 
 async def execute(
@@ -339,7 +341,8 @@ class _Run:
             )
         )
         await self.prepare()
-        gate = Gate(self)
+        results = Results(self)
+        gate, actor = Gate(self, results), Actor(self, results)
         if self.parts is not None:
             if self.encoding:
                 await self.perceive(self.parts)
@@ -370,7 +373,7 @@ class _Run:
                 self.checkpoint()
             elif state.phase == "act":
                 began = time.perf_counter()
-                await gate.act()
+                await actor.run_cleared(await gate.act())
                 self.timings["tools"] += time.perf_counter() - began
                 if state.pending:
                     return self.pause()
@@ -418,10 +421,7 @@ class _Run:
         observations, user_text = state.observations, state.user_text
         if self.vault is not None:  # the model reads placeholders; tools get real values
             vault = self.vault
-            observations = [
-                _redact_name(vault, vault.redact_observation(o) if o.kind in READ else o)
-                for o in observations
-            ]
+            observations = [_redact_name(vault, vault.redact_observation(o)) for o in observations]
             user_text = vault.redact(user_text)
         prompt = fuse(
             user_text,

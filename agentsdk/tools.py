@@ -265,12 +265,17 @@ class Tool(Generic[P, R]):
             for key in model.model_fields_set
         }
 
-    async def run(self, arguments: Mapping[str, Any] | None = None) -> ToolOutcome:
+    async def run(
+        self, arguments: Mapping[str, Any] | None = None, *, timeout: float | None = None
+    ) -> ToolOutcome:
         """Validate, run with the timeout, and report; tool failures never raise.
 
-        Cancelling the task that awaits this cancels the call (a sync function's thread
-        runs on to its end, as threads cannot be stopped).
+        The timeout is the tool's own, else `timeout` (the agent passes its
+        `limits.tool_timeout`), else none. Cancelling the task that awaits this cancels
+        the call (a sync function's thread runs on to its end, as threads cannot be
+        stopped).
         """
+        limit = self.timeout if self.timeout is not None else timeout
         start = time.perf_counter()
 
         def outcome(content: str, is_error: bool, value: Any) -> ToolOutcome:
@@ -282,9 +287,9 @@ class Tool(Generic[P, R]):
             detail = "; ".join(exc.problems) or str(exc)
             return outcome(f"Error: invalid arguments: {detail}", True, exc)
         try:
-            ok, value = await asyncio.wait_for(self._execute(validated), self.timeout)
+            ok, value = await asyncio.wait_for(self._execute(validated), limit)
         except TimeoutError as exc:
-            return outcome(f"Error: timed out after {self.timeout:g} s", True, exc)
+            return outcome(f"Error: timed out after {limit:g} s", True, exc)
         if not ok:
             message = str(value).strip()
             kind = type(value).__name__
