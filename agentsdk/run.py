@@ -48,9 +48,10 @@ FinishReason = Literal["stop", "length", "max_steps", "interrupted"]
 """Why the run stopped; "interrupted": it is paused until a person decides."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class RunResult:
-    """Everything a run produced, and how."""
+    """Everything a run produced, and how. Its repr is a one-line summary (the trace
+    and messages it holds can be long)."""
 
     text: str
     """The final answer."""
@@ -84,6 +85,14 @@ class RunResult:
     def paused(self) -> bool:
         """True when the run waits for a person."""
         return bool(self.interruptions)
+
+    def __repr__(self) -> str:
+        text = self.text if len(self.text) <= 60 else self.text[:57] + "..."
+        return (
+            f"RunResult(text={text!r}, finish_reason={self.finish_reason!r}, "
+            f"steps={self.steps}, tool_calls={len(self.tool_calls)}, "
+            f"interruptions={len(self.interruptions)}, run_id={self.run_id!r})"
+        )
 
 
 def as_parts(inputs: Inputs) -> list[Part]:

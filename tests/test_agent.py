@@ -101,3 +101,10 @@ def test_errors_from_a_blocking_run_are_not_chained_to_the_event_loop_check() ->
         chain.append(error)
         error = error.__cause__ or error.__context__
     assert not any("no running event loop" in str(e) for e in chain)
+
+
+def test_a_result_reads_as_one_line() -> None:
+    result = Agent(model=ScriptedModel(["x" * 100])).run("q")
+    shown = repr(result)
+    assert shown.startswith("RunResult(text='xxx") and "finish_reason='stop'" in shown
+    assert "\n" not in shown and len(shown) < 200
