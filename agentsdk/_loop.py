@@ -49,10 +49,10 @@ from agentsdk.history import trim_history
 from agentsdk.kit import Kit
 from agentsdk.media import Image
 from agentsdk.messages import Message, Part, Text, ToolCall, new_call_id
-from agentsdk.models.base import ChatModel, ModelResponse
+from agentsdk.models.base import ChatModel, FinishReason, ModelResponse
 from agentsdk.models.resolve import resolve_model
 from agentsdk.router import Router
-from agentsdk.run import Earlier, FinishReason, RunResult
+from agentsdk.run import Earlier, RunResult
 from agentsdk.state import RunState
 from agentsdk.tools import Tool, as_tool, tools_by_name
 

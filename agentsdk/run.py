@@ -12,7 +12,7 @@ import queue
 import threading
 from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from agentsdk.encoders.base import Observation
 from agentsdk.errors import ConfigurationError
@@ -20,7 +20,7 @@ from agentsdk.events import Event, RunFinished, Trace
 from agentsdk.fusion import FusedPrompt
 from agentsdk.media import MediaPart
 from agentsdk.messages import Message, Part, Text, ToolCall, ToolResult
-from agentsdk.models.base import Usage
+from agentsdk.models.base import FinishReason, Usage
 
 if TYPE_CHECKING:
     from agentsdk.agent import Agent
@@ -44,8 +44,6 @@ Inputs = str | Part | Message | Mapping[str, Any] | Sequence[str | Part]
 Earlier = Union["RunResult", "RunState", Sequence[Message]]
 """A conversation to continue: a finished run's result or state (which carry its PII
 vault), or plain messages."""
-FinishReason = Literal["stop", "length", "max_steps", "interrupted"]
-"""Why the run stopped; "interrupted": it is paused until a person decides."""
 
 
 @dataclass(frozen=True, slots=True, repr=False)

@@ -38,8 +38,7 @@ from agentsdk.errors import ConfigurationError, TamperedStateError
 from agentsdk.fusion import FusedPrompt
 from agentsdk.media import MediaPart, media_from_dict, media_to_dict
 from agentsdk.messages import Message, ToolCall, ToolResult
-from agentsdk.models.base import Usage
-from agentsdk.run import FinishReason
+from agentsdk.models.base import FinishReason, Usage
 
 __all__ = ["FORMAT_VERSION", "Phase", "RunState"]
 

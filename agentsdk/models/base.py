@@ -26,7 +26,10 @@ __all__ = [
     "Usage",
 ]
 
-FinishReason = Literal["stop", "length", "tool_calls"]
+FinishReason = Literal["stop", "length", "tool_calls", "max_steps", "interrupted"]
+"""Why something stopped, one type for both: a model turn ends with "stop", "length" (its
+token limit) or "tool_calls"; a run with "stop", "length", "max_steps" (its turn limit)
+or "interrupted" (paused until a person decides)."""
 ToolSchema = Mapping[str, Any]
 """A tool in the OpenAI format: {"type": "function", "function": {name, description,
 parameters}}."""
