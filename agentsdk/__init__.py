@@ -42,7 +42,7 @@ from agentsdk.errors import (
     WeightsIntegrityError,
 )
 from agentsdk.kit import Kit
-from agentsdk.media import Audio, Image, MediaLimits
+from agentsdk.media import Audio, Image, Media, MediaLimits
 from agentsdk.messages import Message, Text, ToolCall, ToolResult
 from agentsdk.models import (
     ChatModel,
@@ -72,7 +72,8 @@ from agentsdk.safety import (
     pii_output_guardrail,
 )
 from agentsdk.state import RunState
-from agentsdk.tools import CallTemplate, Tool, tool
+from agentsdk.tools import CallTemplate, Tool, current_call, tool
+from agentsdk.video import Video
 
 __version__ = "0.1.0"
 
@@ -105,6 +106,7 @@ __all__ = [
     "Kit",
     "Limits",
     "LocalModel",
+    "Media",
     "MediaError",
     "MediaLimits",
     "MediaNotFoundError",
@@ -142,9 +144,11 @@ __all__ = [
     "UnsupportedMediaError",
     "UnsupportedModelError",
     "Usage",
+    "Video",
     "WeightsIntegrityError",
     "__version__",
     "check_guardrails",
+    "current_call",
     "find_pii",
     "guardrail",
     "injection_guardrail",

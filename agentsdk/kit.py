@@ -31,6 +31,7 @@ from agentsdk.encoders.cache import ObservationCache, cached, default_cache
 from agentsdk.encoders.facts import ImageFactsEncoder
 from agentsdk.encoders.ocr import OCREncoder
 from agentsdk.encoders.speech import FasterWhisperBackend, SpeechEncoder
+from agentsdk.encoders.video import VideoEncoder
 from agentsdk.encoders.vision import VisionEncoder
 from agentsdk.errors import (
     ConfigurationError,
@@ -448,13 +449,23 @@ class Kit:
         """Zero-shot tags and embeddings (CLIP/SigLIP); only when the kit was given one."""
         return self._encoder("vision", self._make_vision)
 
+    @property
+    def video(self) -> Encoder:
+        """A video as one timeline: its frames read by the image encoders (vision when
+        the kit has one, OCR, facts), its sound track by speech."""
+        return self._encoder("video", lambda: VideoEncoder(self._image_encoders(), self.speech))
+
     def encoders(self) -> list[Encoder]:
         """The encoders a run's router uses, each reading its own modality: vision (when
-        the kit has one), OCR and facts for images, speech for audio."""
+        the kit has one), OCR and facts for images, speech for audio, the video
+        timeline for videos."""
+        return [*self._image_encoders(), self.speech, self.video]
+
+    def _image_encoders(self) -> list[Encoder]:
         found: list[Encoder] = []
         with contextlib.suppress(ModelNotFoundError):  # no vision: OCR and facts still help
             found.append(self.vision)
-        return [*found, self.ocr, self.facts, self.speech]
+        return [*found, self.ocr, self.facts]
 
     def unloaded(self) -> list[str]:
         """The roles of this kit whose models are not in memory yet, in the order a run
@@ -486,7 +497,7 @@ class Kit:
 
     def load(self, role: str) -> None:
         """Load the model of `role` now (it would load on first use otherwise)."""
-        if role not in ("llm", "speech", "ocr", "vision", "facts"):
+        if role not in ("llm", "speech", "ocr", "vision", "facts", "video"):
             raise ConfigurationError(f"unknown kit role {role!r}")
         getattr(self, role)
 

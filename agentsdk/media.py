@@ -54,10 +54,12 @@ __all__ = [
     "MIN_SAMPLE_RATE",
     "Audio",
     "Image",
+    "Media",
     "MediaLimits",
     "MediaPart",
     "media_from_dict",
     "media_to_dict",
+    "read_source",
 ]
 
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview
@@ -104,8 +106,9 @@ class MediaLimits:
 DEFAULT_LIMITS = MediaLimits()
 
 
-def _read_source(source: Source, limits: MediaLimits, kind: str) -> tuple[bytes, Path | None]:
-    """Bytes of a path or bytes-like source, with the size limit checked first."""
+def read_source(source: Source, limits: MediaLimits, kind: str) -> tuple[bytes, Path | None]:
+    """The bytes of a path or a bytes-like `source` (at most `max_bytes`), and the path
+    when it was one; missing, unreadable or empty input is a `MediaError`."""
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
         path = None
@@ -153,10 +156,46 @@ def _sha256(*chunks: bytes) -> str:
     return digest.hexdigest()
 
 
+# -- every media part -------------------------------------------------------------------
+
+
+class Media:
+    """What every media part is: a `modality` (which encoders read it), a `name`, the
+    `sha256` of its content, and a payload (the encoded file) that saved states carry.
+
+    A new modality is a subclass (in its own module) with its `modality`, `payload()`
+    and `from_payload()`; defining it registers it, so saved states read it back, the
+    router sends it to the encoders of its modality, and nothing else changes.
+    """
+
+    __slots__ = ()
+    modality: ClassVar[str] = ""
+    """Which encoders read it (`Encoder.modality`)."""
+    name: str | None
+    """The file name it came with, if any."""
+    sha256: str
+    """The content hash that identifies it (and keys the encoders' cache)."""
+    _kinds: ClassVar[dict[str, type[Media]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.modality:
+            Media._kinds[cls.modality] = cls
+
+    def payload(self) -> tuple[bytes, str]:
+        """The part as an encoded file and its MIME type."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_payload(cls, data: bytes, name: str | None) -> Media:
+        """The part again from `payload()`'s bytes, validated like any new input."""
+        raise NotImplementedError
+
+
 # -- images ---------------------------------------------------------------------------
 
 
-class Image:
+class Image(Media):
     """An image part. Decoded and validated on construction.
 
     ``Image("receipt.png")``, ``Image(png_bytes)``, ``Image(pil_image)`` or
@@ -173,7 +212,6 @@ class Image:
     __slots__ = ("_pil", "exif_orientation", "format", "name", "original_mode", "path", "sha256")
 
     modality: ClassVar[str] = "image"
-    """Which encoders read it (`Encoder.modality`)."""
 
     path: Path | None
     """Where it was read from, when it came from a file."""
@@ -205,7 +243,7 @@ class Image:
             image = _image_from_array(source, limits)
             self.sha256 = _pixel_sha256(image)
         else:
-            data, self.path = _read_source(source, limits, "image")
+            data, self.path = read_source(source, limits, "image")
             self.sha256 = _sha256(data)
             image = _decode_image(data, limits, _where(self.path))
             self.format = image.format
@@ -238,6 +276,13 @@ class Image:
         picture = self._pil.copy()
         picture.thumbnail((max_side, max_side), PIL.Image.Resampling.LANCZOS)
         return Image(picture, name=self.name)
+
+    def payload(self) -> tuple[bytes, str]:
+        return self.encoded()
+
+    @classmethod
+    def from_payload(cls, data: bytes, name: str | None) -> Image:
+        return cls(data, name=name)
 
     def encoded(self) -> tuple[bytes, str]:
         """The pixels as a file and its MIME type: JPEG (quality 90) when the source was
@@ -493,7 +538,7 @@ _UNKNOWN_FRAMES = 1 << 62
 _READ_BLOCK_FRAMES = 1 << 16
 
 
-class Audio:
+class Audio(Media):
     """An audio part: mono float32 samples at the source's own rate. Validated on construction.
 
     ``Audio("question.wav")``, ``Audio(flac_bytes)`` or ``Audio(samples, sample_rate=16000)``
@@ -524,7 +569,6 @@ class Audio:
     )
 
     modality: ClassVar[str] = "audio"
-    """Which encoders read it (`Encoder.modality`)."""
 
     path: Path | None
     name: str | None
@@ -561,7 +605,7 @@ class Audio:
                 raise ConfigurationError(
                     "sample_rate= is only for arrays; files carry their own rate"
                 )
-            data, self.path = _read_source(source, limits, "audio")
+            data, self.path = read_source(source, limits, "audio")
             decoded = _decode_audio(data, limits, _where(self.path))
             mono, self.sample_rate, self.channels, self.format = decoded
         _validate_audio(mono, self.sample_rate, limits)
@@ -595,42 +639,45 @@ class Audio:
         soundfile.write(buffer, self.resampled(rate), rate, format="WAV", subtype="PCM_16")
         return buffer.getvalue()
 
+    def payload(self) -> tuple[bytes, str]:
+        return self.wav_bytes(), "audio/wav"
+
+    @classmethod
+    def from_payload(cls, data: bytes, name: str | None) -> Audio:
+        return cls(data, name=name)
+
     def __repr__(self) -> str:
         label = self.name or self.sha256[:12]
         return f"Audio({label!r}, {self.duration:.2f}s, {self.sample_rate} Hz)"
 
 
-MediaPart: TypeAlias = Image | Audio
-"""Every kind of media part; each has a `modality`, a `name` and a `sha256`."""
+MediaPart: TypeAlias = Media
+"""Every kind of media part (`Media` and its subclasses: `Image`, `Audio`, ...)."""
 
 
-def media_to_dict(item: MediaPart) -> dict[str, Any]:
-    """An image or a clip as JSON-ready data (the encoded file in base64), for saved states."""
-    if isinstance(item, Image):
-        data, mime = item.encoded()
-        kind = "image"
-    else:
-        data, mime, kind = item.wav_bytes(), "audio/wav", "audio"
+def media_to_dict(item: Media) -> dict[str, Any]:
+    """A media part as JSON-ready data (its encoded file in base64), for saved states."""
+    data, mime = item.payload()
     return {
-        "kind": kind,
+        "kind": item.modality,
         "name": item.name,
         "mime": mime,
         "data": base64.b64encode(data).decode("ascii"),
     }
 
 
-def media_from_dict(data: Mapping[str, Any]) -> MediaPart:
+def media_from_dict(data: Mapping[str, Any]) -> Media:
     """The inverse of `media_to_dict`; the bytes are validated like any new input."""
     kind = data.get("kind")
+    made = Media._kinds.get(str(kind))
+    if made is None:
+        known = ", ".join(repr(k) for k in sorted(Media._kinds))
+        raise ConfigurationError(f"unknown saved media kind {kind!r}; expected one of {known}")
     try:
         raw = base64.b64decode(str(data["data"]), validate=True)
     except (KeyError, ValueError) as exc:
         raise ConfigurationError(f"saved {kind} media is not valid base64 data") from exc
-    if kind == "image":
-        return Image(raw, name=data.get("name"))
-    if kind == "audio":
-        return Audio(raw, name=data.get("name"))
-    raise ConfigurationError(f"unknown saved media kind {kind!r}; expected 'image' or 'audio'")
+    return made.from_payload(raw, data.get("name"))
 
 
 def _rate_in_range(rate: object) -> bool:

@@ -593,4 +593,4 @@ def test_wav_bytes_and_saved_media_round_trip() -> None:
     with pytest.raises(ConfigurationError, match="base64"):
         media_from_dict({"kind": "image", "data": "not base64!"})
     with pytest.raises(ConfigurationError, match="unknown saved media kind"):
-        media_from_dict({"kind": "video", "data": ""})
+        media_from_dict({"kind": "hologram", "data": ""})

@@ -3,6 +3,8 @@
 
     python tools/bench.py llm            # LocalModel vs bare transformers generate; GGUF load
     python tools/bench.py encoders       # speech RTF, OCR s/image, CLIP batching, cache
+    python tools/bench.py speech         # SpeechEncoder vs bare faster-whisper (same model,
+                                         # beam 5): WER and s/clip, short and long clips
     python tools/bench.py plan           # device plan vs bare accelerate infer_auto_device_map
     python tools/bench.py remote         # OpenAIModel vs the bare openai client; agent turn
                                          # through `transformers serve` vs in process
@@ -34,6 +36,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.* and tools.* helpers
 
 from tools.bench_gpu import bench_gpu, diagnose_stream, print_gpu, timed
+from tools.bench_speech import bench_speech, print_speech
 
 
 def bench_llm(rounds: int, max_tokens: int) -> dict[str, Any]:
@@ -460,7 +463,18 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "suite",
-        choices=["llm", "encoders", "loop", "hitl", "turn", "plan", "remote", "gpu", "all"],
+        choices=[
+            "llm",
+            "encoders",
+            "speech",
+            "loop",
+            "hitl",
+            "turn",
+            "plan",
+            "remote",
+            "gpu",
+            "all",
+        ],
     )
     parser.add_argument("--runs", type=int, default=500, help="runs per timing (loop)")
     parser.add_argument("--rounds", type=int, default=5)
@@ -484,6 +498,8 @@ def main(argv: list[str]) -> int:
         result["llm"] = bench_llm(args.rounds, max_tokens)
     if args.suite in ("encoders", "all"):
         result["encoders"] = bench_encoders(args.rounds)
+    if args.suite in ("speech", "all"):
+        result["speech"] = bench_speech()
     if args.suite in ("loop", "all"):
         result["loop"] = bench_loop(args.runs)
     if args.suite in ("hitl", "all"):
@@ -515,6 +531,8 @@ def main(argv: list[str]) -> int:
             print(f"\n{suite}\n| measure | value |\n| --- | --- |")
             for key, value in result[suite].items():
                 print(f"| {key} | {value} |")
+    if "speech" in result:
+        print_speech(result["speech"])
     if "gpu" in result:
         print_gpu(result["gpu"])
     return failed

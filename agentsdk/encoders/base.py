@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agentsdk.errors import ConfigurationError
-from agentsdk.media import Audio, Image
+from agentsdk.media import Media
 
 __all__ = ["Encoder", "Observation", "ObservationKind"]
 
@@ -123,6 +123,6 @@ class Encoder(Protocol):
         """Model and options: two encoders with equal keys give equal observations."""
         ...
 
-    def encode(self, part: Image | Audio) -> Observation:
+    def encode(self, part: Media) -> Observation:
         """Perceive one part."""
         ...

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from agentsdk.encoders.base import Encoder, Observation
 from agentsdk.errors import ConfigurationError
-from agentsdk.media import Audio, Image
+from agentsdk.media import Media
 
 __all__ = ["CachedEncoder", "ObservationCache", "cached", "default_cache"]
 
@@ -79,7 +79,7 @@ class ObservationCache:
             self.hits = self.misses = 0
 
 
-def key_for(encoder: Encoder, part: Image | Audio) -> str:
+def key_for(encoder: Encoder, part: Media) -> str:
     """Content hash + encoder name + model/options."""
     text = f"{part.sha256}|{encoder.name}|{encoder.cache_key}"
     return hashlib.sha256(text.encode()).hexdigest()
@@ -104,7 +104,7 @@ class CachedEncoder:
     def cache_key(self) -> str:
         return self.inner.cache_key
 
-    def encode(self, part: Image | Audio) -> Observation:
+    def encode(self, part: Media) -> Observation:
         return self.cache.get_or_compute(key_for(self.inner, part), lambda: self.inner.encode(part))
 
     def __repr__(self) -> str:

@@ -17,7 +17,7 @@ import PIL.Image
 
 from agentsdk.encoders.base import Observation
 from agentsdk.errors import ConfigurationError
-from agentsdk.media import Audio, Image
+from agentsdk.media import Image, Media
 
 __all__ = ["ImageFactsEncoder", "colour_name"]
 
@@ -95,7 +95,7 @@ class ImageFactsEncoder:
     modality: Literal["image"] = "image"
     cache_key = "facts-v1"
 
-    def encode(self, part: Image | Audio) -> Observation:
+    def encode(self, part: Media) -> Observation:
         if not isinstance(part, Image):
             raise ConfigurationError(f"image facts need an Image, not {type(part).__name__}")
         started = time.perf_counter()

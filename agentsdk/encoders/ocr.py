@@ -16,7 +16,7 @@ import numpy as np
 
 from agentsdk.encoders.base import Observation
 from agentsdk.errors import ConfigurationError, MissingDependencyError, ModelLoadError
-from agentsdk.media import Audio, Image
+from agentsdk.media import Image, Media
 
 __all__ = ["OCREncoder", "OCRLine", "reading_order"]
 
@@ -117,7 +117,7 @@ class OCREncoder:
             for line in row
         ]
 
-    def encode(self, part: Image | Audio) -> Observation:
+    def encode(self, part: Media) -> Observation:
         if not isinstance(part, Image):
             raise ConfigurationError(f"the OCR encoder takes Image, not {type(part).__name__}")
         started = time.perf_counter()

@@ -31,7 +31,7 @@ from agentsdk.errors import (
     ModelLoadError,
     ModelNotFoundError,
 )
-from agentsdk.media import Audio, Image
+from agentsdk.media import Image, Media
 
 __all__ = ["VisionEncoder", "default_labels", "open_clip_encoder"]
 
@@ -204,7 +204,7 @@ class VisionEncoder:
             for row, order in zip(probabilities, best, strict=True)
         ]
 
-    def encode(self, part: Image | Audio, labels: Sequence[str] | None = None) -> Observation:
+    def encode(self, part: Media, labels: Sequence[str] | None = None) -> Observation:
         if not isinstance(part, Image):
             raise ConfigurationError(f"the vision encoder takes Image, not {type(part).__name__}")
         started = time.perf_counter()

@@ -83,6 +83,47 @@ def test_windows_group_spans_and_split_long_ones() -> None:
     assert windows([], 5000, max_samples=1000, pad=10) == []
 
 
+def test_windows_pad_into_pauses_but_never_past_their_middle() -> None:
+    # a 40-sample pause: each side may take 20 of it; a long pause: the full pad
+    assert windows([(100, 200), (240, 300)], 1000, max_samples=200, pad=50) == [
+        (50, 220),
+        (220, 350),
+    ]
+    # windows cut at the pause, so no sample is in two windows and none is lost
+    cut = windows([(0, 500), (520, 900), (950, 1200)], 1300, max_samples=600, pad=100)
+    assert cut == [(0, 510), (510, 925), (925, 1300)]
+
+
+class PromptedBackend(FakeBackend):
+    """A backend with the optional `prompt` keyword; records the prompts it got."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prompts: list[str | None] = []
+
+    def transcribe(
+        self,
+        samples: np.ndarray,
+        *,
+        language: str | None,
+        beam_size: int,
+        prompt: str | None = None,
+    ) -> Transcript:
+        self.prompts.append(prompt)
+        return super().transcribe(samples, language=language, beam_size=beam_size)
+
+
+def test_each_window_is_conditioned_on_the_previous_one() -> None:
+    backend = PromptedBackend()
+    SpeechEncoder(backend, vad=False, max_window_seconds=10).encode(tone(25.0))
+    assert backend.prompts == [None, "hello there friend", "hello there friend"]
+    plain = PromptedBackend()
+    SpeechEncoder(plain, vad=False, max_window_seconds=10, condition_on_previous_text=False).encode(
+        tone(25.0)
+    )
+    assert plain.prompts == [None, None, None]
+
+
 def test_segment_confidence() -> None:
     assert segment_confidence(0.0, 0.0) == 1.0
     assert segment_confidence(np.log(0.5), 0.5) == pytest.approx(0.25)
@@ -97,6 +138,12 @@ def test_options_are_validated_and_keyed() -> None:
     assert (
         SpeechEncoder(FakeBackend()).cache_key
         != SpeechEncoder(FakeBackend(), beam_size=1).cache_key
+    )
+    with pytest.raises(ConfigurationError, match="pad_seconds"):
+        SpeechEncoder(FakeBackend(), pad_seconds=-1)
+    assert (
+        SpeechEncoder(FakeBackend()).cache_key
+        != SpeechEncoder(FakeBackend(), pad_seconds=0).cache_key
     )
     with pytest.raises(ConfigurationError, match="Audio"):
         SpeechEncoder(FakeBackend()).encode(Image(np.zeros((2, 2, 3), np.uint8)))
@@ -122,6 +169,19 @@ def test_silero_vad_finds_the_speech_between_silences(spoken: list[tuple[str, Au
     total = len(clip) / SAMPLE_RATE
     assert total - 2.5 <= last <= total - 1.7
     assert voice_spans(np.zeros(SAMPLE_RATE, np.float32)) == []
+
+
+def test_silero_vad_splits_speech_longer_than_a_window(spoken: list[tuple[str, Audio]]) -> None:
+    def trimmed(audio: Audio) -> np.ndarray:
+        samples = audio.resampled(SAMPLE_RATE)
+        loud = np.flatnonzero(np.abs(samples) > 0.01)
+        return samples[loud[0] : loud[-1] + 1]
+
+    clip = np.concatenate([trimmed(audio) for _, audio in spoken[:6]])  # no pauses: 18 s
+    assert max(end - start for start, end in voice_spans(clip)) > 8 * SAMPLE_RATE
+    spans = voice_spans(clip, max_seconds=6.0)
+    assert len(spans) >= 3
+    assert all(end - start <= 6 * SAMPLE_RATE for start, end in spans)
 
 
 normalise = EnglishTextNormalizer({})
@@ -197,3 +257,17 @@ def test_transformers_backend_reports_a_missing_checkpoint(tmp_path: Path) -> No
 
     with pytest.raises(ModelLoadError, match="Whisper"):
         TransformersWhisperBackend.load(tmp_path)
+
+
+@pytest.mark.stock
+def test_stock_speech_encoder_is_as_accurate_as_bare_faster_whisper(tmp_path: Path) -> None:
+    """Issue 13: the encoder (VAD windows) against bare faster-whisper on the same model
+    files with beam 5, both measured here, on short clips and on one long clip."""
+    from agentsdk.kit import STOCK_COMPONENTS, load_component
+    from tools.bench_speech import long_clip, sdk_vs_bare, short_clips
+
+    model = load_component(STOCK_COMPONENTS["speech"])
+    for clips in (short_clips(tmp_path), [long_clip(tmp_path, 0)]):
+        scores = sdk_vs_bare(model, clips)
+        sdk, bare = scores["sdk"], scores["bare"]
+        assert sdk.wer <= bare.wer, (sdk.wer, bare.wer, sdk.hypotheses, bare.hypotheses)
