@@ -1,6 +1,13 @@
 """agentsdk: multimodal agents that see, hear and work with people, local-first.
 
 Public names are re-exported here once; `__all__` is sorted and checked by a test.
+
+Layers, lowest first; a module imports only from its own layer or below (checked by
+tests/test_layers.py; docs/architecture.md has the flow and where to add things):
+foundation (errors, messages, media, video, audit) -> perception, models, tools
+(encoders, models, tools, toolbox) -> routing, fusion, kit, placement, events -> run,
+people, safety (agent, run, the loop, state, checkpoints, approvals, redaction) -> evals
+and jobs (evals, demo, doctor) -> the command line.
 """
 
 from agentsdk.agent import Agent, Limits
