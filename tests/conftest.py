@@ -17,18 +17,19 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 def _forbid_stock_models(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     if request.node.get_closest_marker("stock"):
         return
-    from agentsdk import kit
+    from agentsdk import kit, weights
 
-    real = kit.load_component
+    real = weights.load_component
 
-    def guarded(spec: kit.ComponentSpec, **kwargs: Any) -> Any:
-        if spec in kit.STOCK_COMPONENTS.values():
+    def guarded(spec: weights.ComponentSpec, **kwargs: Any) -> Any:
+        if spec in weights.STOCK_COMPONENTS.values():
             raise AssertionError(
                 f"a unit test tried to load the stock {spec.role} model; mark it @pytest.mark.stock"
             )
         return real(spec, **kwargs)
 
-    monkeypatch.setattr(kit, "load_component", guarded)
+    monkeypatch.setattr(weights, "load_component", guarded)  # models and encoders load here
+    monkeypatch.setattr(kit, "load_component", guarded)  # kits load here
 
 
 @pytest.fixture(scope="session")

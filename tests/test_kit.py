@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from agentsdk import Kit, MissingDependencyError, ModelNotFoundError, WeightsIntegrityError, kit
-from agentsdk.kit import STOCK_COMPONENTS, ComponentSpec, WeightFile, locate, verify
+from agentsdk import Kit, MissingDependencyError, ModelNotFoundError, WeightsIntegrityError, weights
+from agentsdk.weights import STOCK_COMPONENTS, ComponentSpec, WeightFile, locate, verify
 
 
 def fake_spec(tmp_path: Path, content: bytes = b"weights", **changes: Any) -> ComponentSpec:
@@ -39,7 +39,7 @@ def fake_spec(tmp_path: Path, content: bytes = b"weights", **changes: Any) -> Co
 def on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.syspath_prepend(str(tmp_path))
     importlib.invalidate_caches()
-    monkeypatch.setattr(kit, "_shared", {})
+    monkeypatch.setattr(weights, "_shared", {})
     return tmp_path
 
 

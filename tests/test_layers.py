@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         "foundation",
         ["errors", "_files", "truncation", "media", "video", "messages", "audit"],
     ),
-    ("perception, models, tools", ["encoders", "models", "tools", "toolbox"]),
+    ("perception, models, tools", ["encoders", "models", "tools", "toolbox", "weights"]),
     (
         "routing, fusion, kit, placement",
         ["router", "fusion", "kit", "placement", "history", "events"],
@@ -53,11 +53,8 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
     ("errors", "state"): "TYPE_CHECKING: GuardrailTripped carries the saved state",
     ("events", "approvals"): "TYPE_CHECKING: InterruptionRaised carries the interruption",
     ("events", "run"): "TYPE_CHECKING: RunFinished carries the result",
-    ("models.resolve", "kit"): "resolve_model('stock') takes the kit's LLM (to move up)",
-    ("models.constrained", "kit"): "the tool ranker's default weights come from the kit's table",
 }
-"""Upward imports that remain, each with why; the layout step of issue 14 removes the
-last two by splitting the kit's weight table into its own lower module."""
+"""Upward imports that remain, each with why (all of them for type hints only)."""
 
 
 def _layer(module: str) -> int | None:

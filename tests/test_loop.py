@@ -482,17 +482,16 @@ def test_models_that_must_load_are_announced(
 ) -> None:
     import hashlib
 
-    from agentsdk import Kit
-    from agentsdk import kit as kit_module
+    from agentsdk import Kit, weights
     from agentsdk.events import ModelLoaded, ModelLoading
-    from agentsdk.kit import ComponentSpec, WeightFile
+    from agentsdk.weights import ComponentSpec, WeightFile
 
     package = tmp_path / "fake_llm_weights"
     package.mkdir()
     (package / "__init__.py").write_text("")
     (package / "w.bin").write_bytes(b"weights")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(kit_module, "_shared", {})  # nothing loaded in this process yet
+    monkeypatch.setattr(weights, "_shared", {})  # nothing loaded in this process yet
 
     def load(spec: ComponentSpec, folder: Path) -> ScriptedModel:
         time.sleep(0.05)

@@ -731,9 +731,9 @@ class EmbeddingToolRanker:
         """The stock kit's embedding model (all-MiniLM-L6-v2), loaded on first use."""
 
         def load() -> tuple[Any, Any]:
-            from agentsdk import kit
+            from agentsdk import weights
 
-            pair: tuple[Any, Any] = kit.load_component(kit.STOCK_COMPONENTS["embeddings"])
+            pair: tuple[Any, Any] = weights.load_component(weights.STOCK_COMPONENTS["embeddings"])
             return pair
 
         return cls(load, threshold=threshold)

@@ -41,10 +41,11 @@ def resolve_model(model: str | ChatModel) -> ChatModel:
             f"{type(model).__name__} is not a chat model (it lacks name/generate/stream)"
         )
     scheme, _, rest = model.partition(":")
-    if model == "stock":
-        from agentsdk.kit import Kit
+    if model == "stock":  # the stock kit's LLM: the same shared copy as Kit.stock().llm
+        from agentsdk.weights import STOCK_COMPONENTS, load_component
 
-        return Kit.stock().llm
+        llm: ChatModel = load_component(STOCK_COMPONENTS["llm"])
+        return llm
     if scheme == "local" and rest:
         from agentsdk.models.local import LocalModel
 

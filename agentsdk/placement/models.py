@@ -209,7 +209,7 @@ def model_spec(name_or_path: str | Path, *, role: Role | None = None) -> ModelSp
 def stock_models(*, vision: str | Path | None = None) -> tuple[ModelSpec, ...]:
     """The stock kit's models as it loads them (see `agentsdk.kit`), plus an optional
     vision model (a preset name or a local CLIP/SigLIP folder)."""
-    from agentsdk.kit import STOCK_COMPONENTS
+    from agentsdk.weights import STOCK_COMPONENTS
 
     def file_bytes(role: str) -> int:
         return sum(f.size for f in STOCK_COMPONENTS[role].files if not f.path.endswith(".json"))

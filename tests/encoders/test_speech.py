@@ -263,7 +263,7 @@ def test_transformers_backend_reports_a_missing_checkpoint(tmp_path: Path) -> No
 def test_stock_speech_encoder_is_as_accurate_as_bare_faster_whisper(tmp_path: Path) -> None:
     """Issue 13: the encoder (VAD windows) against bare faster-whisper on the same model
     files with beam 5, both measured here, on short clips and on one long clip."""
-    from agentsdk.kit import STOCK_COMPONENTS, load_component
+    from agentsdk.weights import STOCK_COMPONENTS, load_component
     from tools.bench_speech import long_clip, sdk_vs_bare, short_clips
 
     model = load_component(STOCK_COMPONENTS["speech"])

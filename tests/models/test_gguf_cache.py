@@ -8,8 +8,8 @@ import pytest
 
 from agentsdk import GenerationSettings, LocalModel, Message, ModelNotFoundError
 from agentsdk._files import file_sha256
-from agentsdk.kit import STOCK_COMPONENTS, locate
 from agentsdk.models.gguf_cache import MARKER, cached_checkpoint, converted_dir
+from agentsdk.weights import STOCK_COMPONENTS, locate
 
 
 def test_cache_folder_is_keyed_by_content(tmp_path: Path) -> None:

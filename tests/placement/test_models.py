@@ -9,9 +9,9 @@ import pytest
 
 import agentsdk.placement
 from agentsdk.errors import ConfigurationError, ModelNotFoundError
-from agentsdk.kit import STOCK_COMPONENTS
 from agentsdk.placement import ENCODER_PRESETS, LLM_PRESETS, model_spec, stock_models
 from agentsdk.placement.sizing import parameters
+from agentsdk.weights import STOCK_COMPONENTS
 
 # Parameter counts the published checkpoints have.
 PUBLISHED = {
