@@ -5,7 +5,7 @@ Public names are re-exported here once; `__all__` is sorted and checked by a tes
 Layers, lowest first; a module imports only from its own layer or below (checked by
 tests/test_layers.py; docs/architecture.md has the flow and where to add things):
 foundation (errors, messages, media, video, audit) -> perception, models, tools
-(encoders, models, tools, toolbox) -> routing, fusion, kit, placement, events -> run,
+(encoders, models, tools, toolbox, weights) -> routing, fusion, kit, placement, events -> run,
 people, safety (agent, run, the loop, state, checkpoints, approvals, redaction) -> evals
 and jobs (evals, demo, doctor) -> the command line.
 """

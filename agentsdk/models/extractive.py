@@ -304,13 +304,17 @@ def usable(template: Template, counts: int, named: int) -> bool:
     """Whether `template` fits a request holding `counts` numbers and naming `named`
     lines: each `{count}` needs a number of the request; a calculation over several
     values needs as many lines named; one over all listed values (`{values}`) needs
-    none named (a request that names a line asks about that line)."""
+    none named (a request that names a line asks about that line); reading one value
+    as it is needs a line named (asked for "the total" of a list without a total line,
+    the answer is the sum, not whichever number reads best)."""
     kinds = [kind for kind, _ in _slots(template.arguments)]
     values = kinds.count("value")
     if kinds.count("count") > counts:
         return False
     if "values" in kinds:
         return named == 0
+    if reads_one_value(template):
+        return named >= 1
     return values < 2 or named >= values
 
 

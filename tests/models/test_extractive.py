@@ -118,7 +118,8 @@ def test_named_lines_ignore_function_words() -> None:
 
 
 def test_usable_templates() -> None:
-    assert x.usable(READ, counts=0, named=0)
+    assert x.usable(READ, counts=0, named=1)
+    assert not x.usable(READ, counts=0, named=0)  # reading a value needs its line named
     assert not x.usable(SPLIT, counts=0, named=1)  # a {count} needs a number asked
     assert x.usable(SPLIT, counts=1, named=1)
     assert not x.usable(ADD, counts=0, named=1)  # two values need two lines named
