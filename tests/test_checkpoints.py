@@ -106,7 +106,7 @@ def test_save_goes_on_only_from_the_newest_checkpoint(tmp_path: Path) -> None:
 
 
 def test_a_thread_is_held_by_one_owner_at_a_time(tmp_path: Path) -> None:
-    store = SQLiteCheckpointStore(tmp_path / "runs.db", lease_seconds=0.3)
+    store = SQLiteCheckpointStore(tmp_path / "runs.db", lease_seconds=1.5)
     ana, bob = new_owner(), new_owner()
     expires = store.claim("t", ana)
     assert store.claim("t", ana) >= expires  # the same owner extends it
@@ -116,7 +116,7 @@ def test_a_thread_is_held_by_one_owner_at_a_time(tmp_path: Path) -> None:
     store.claim("other", bob)  # another thread is free
     store.release("t", ana)
     store.claim("t", bob)
-    time.sleep(0.4)  # bob's lease ran out without being renewed
+    time.sleep(1.6)  # bob's lease ran out without being renewed
     store.claim("t", ana)
     store.release("t", bob)  # not bob's any more: ana keeps it
     with pytest.raises(ThreadBusyError):
@@ -203,6 +203,7 @@ WORKER = textwrap.dedent(
         agent = Agent(model=ScriptedModel(["Paid."]), tools=[pay], checkpointer=store)
         state = store.load("invoice-42")
         if mode.startswith("race"):  # two processes decide on the same pause at once
+            Path(db).with_name(f"ready-{os.getpid()}").touch()
             go = Path(db).with_name("go")
             while not go.exists():
                 time.sleep(0.01)
@@ -310,7 +311,10 @@ def test_two_processes_deciding_on_one_pause_apply_exactly_one_decision(
 ) -> None:
     _paused(tmp_path)
     racers = [_worker(tmp_path, "race-approve"), _worker(tmp_path, other)]
-    time.sleep(3.0)  # both have imported agentsdk and loaded the paused state
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("ready-*"))) < 2:  # both loaded the paused state
+        assert time.monotonic() < deadline, "the racers did not start"
+        time.sleep(0.05)
     (tmp_path / "go").touch()
     outs = []
     for racer in racers:

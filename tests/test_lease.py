@@ -36,7 +36,7 @@ def test_without_a_store_a_run_is_held_once_and_old_copies_are_stale() -> None:
 
 
 def test_with_a_store_the_lease_is_the_stores_and_is_released(tmp_path: Path) -> None:
-    store = SQLiteCheckpointStore(tmp_path / "runs.db", lease_seconds=0.3)
+    store = SQLiteCheckpointStore(tmp_path / "runs.db", lease_seconds=1.0)
     state = RunState(run_id="r", thread_id="t")
     store.save(state)
     with pytest.raises(ThreadBusyError, match="is being run by"):
@@ -44,7 +44,7 @@ def test_with_a_store_the_lease_is_the_stores_and_is_released(tmp_path: Path) ->
 
     async def long_run() -> None:  # longer than the lease: renewed in the background
         async with hold(store, state):
-            await asyncio.sleep(0.8)
+            await asyncio.sleep(2.5)
             with pytest.raises(ThreadBusyError):
                 store.claim("t", "someone else")
 
