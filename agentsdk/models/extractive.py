@@ -202,6 +202,10 @@ KIND_PROMPTS: dict[str, str] = {
 z-scores, says which kind of answer it wants (a name is not a date)."""
 KIND_WEIGHT = 1.0
 """How much the kind a request wants counts beside a span's own scores."""
+TITLE_WEIGHT = 1.0
+"""How much the first line's words count when a request wants words: a document's own
+name (the shop, the company, the sender) heads it, on receipts, invoices, letters and
+menus alike, while its request rarely shares a word with it ("what is it called?")."""
 
 
 def wanted_kinds(request: str, reader: Reader) -> dict[str, float]:
@@ -228,8 +232,17 @@ def rank_spans(request: str, lines: Sequence[str], reader: Reader) -> list[Span]
         return []
     answer_prompt = reader.chat_prompt(reading_prompt(lines, request, ANSWER_HINT))
     fit = _z(reader.likelihoods(answer_prompt, [s.text for s in spans]))
+    title = TITLE_WEIGHT * max(wanted["words"], 0.0)
     scored = [
-        Span(s.text, s.kind, s.line, relevance[s.line] + f + KIND_WEIGHT * wanted[s.kind])
+        Span(
+            s.text,
+            s.kind,
+            s.line,
+            relevance[s.line]
+            + f
+            + KIND_WEIGHT * wanted[s.kind]
+            + (title if s.kind == "words" and s.line == 0 else 0.0),
+        )
         for s, f in zip(spans, fit, strict=True)
     ]
     return sorted(scored, key=lambda s: -s.score)

@@ -193,6 +193,14 @@ def test_the_kind_of_answer_a_request_wants_weighs_in() -> None:
     assert ranked[0].kind == "date"
 
 
+def test_a_request_for_a_name_leans_to_the_first_line() -> None:
+    lines = ["Harbour Cafe", "12 Quay Street", "Tea 2.50"]
+    ranked = x.rank_spans("Who is it, what is it called by name?", lines, BagOfWords())
+    assert ranked[0].text == "Harbour Cafe"
+    ranked = x.rank_spans("How much, what price is the tea?", lines, BagOfWords())
+    assert ranked[0].text == "2.50"  # a request for a number does not
+
+
 def test_fill_needs_enough_numbers() -> None:
     ranked = [Span("Harbour", "words", 0)]
     assert x.fill_template(READ, ranked, [], ["Harbour"]) is None
