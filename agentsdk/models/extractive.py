@@ -14,7 +14,9 @@ OCR text, a document), its reply is a choice, not free writing:
    of a time, a date or a code) and its words without the numbers. A span's score is its
    line's plus the z-scored mean log-likelihood of the span as the answer to the request,
    plus how strongly the request asks for its kind (`wanted_kinds`: the request's cosine
-   with a description of each kind, z-scored: "what is the shop called" wants words).
+   with a description of each kind, z-scored: "what is the shop called" wants words),
+   and, for the first line's words when the request wants words, that much again
+   (`TITLE_WEIGHT`: a document's own name heads it).
 2. **Read or compute.** Tools may declare **call templates** (`CallTemplate`, such as the
    stock calculator's "{value} + {value}" with example requests). Templates are
    considered when the tool ranker chose their tool, or when the best span is a number
