@@ -36,12 +36,12 @@ from agentsdk.approvals import (
     Interruption,
     call_digest,
     cited_sections,
-    needs_approval,
 )
 from agentsdk.audit import AuditEntry
 from agentsdk.encoders.base import Observation
 from agentsdk.errors import ToolArgumentsError
 from agentsdk.messages import ToolCall
+from agentsdk.policies import approval_reason
 
 if TYPE_CHECKING:
     from agentsdk._act import Results
@@ -354,11 +354,7 @@ class Gate:
             step=state.step,
             observations=tuple(state.observations),
         )
-        if not needs_approval(policy, arguments, context):
-            return None
-        if policy == "always":
-            return f"tool {call.name!r} always needs a person's approval"
-        return f"the approval rule of tool {call.name!r} holds for these arguments"
+        return approval_reason(policy, call.name, arguments, context)
 
     def _interruption(self, call: ToolCall, reason: str) -> Interruption:
         state, tool = self.state, self.run.tools.get(call.name)

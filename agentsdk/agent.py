@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from agentsdk.errors import ConfigurationError
 from agentsdk.kit import Kit
 from agentsdk.models.base import ChatModel, GenerationSettings
+from agentsdk.policies import check_approval
 
 if TYPE_CHECKING:
     from agentsdk.approvals import Approver
@@ -133,10 +134,7 @@ class Agent:
                         "@guardrail(stage=...)"
                     )
         for name, policy in self.approvals.items():
-            if policy not in ("never", "always") and not callable(policy):
-                raise ConfigurationError(
-                    f"approval for {name!r} must be 'never', 'always' or a predicate"
-                )
+            check_approval(policy, f"Agent(approvals=...) for {name!r}")
 
     def run(
         self,

@@ -14,6 +14,9 @@ Each interruption carries its `Evidence`: the tool and arguments, and the observ
 that led to them (transcript with confidence, OCR lines, image reference, prompt
 sections), so a person can judge without opening the files again.
 
+The rules that decide *whether* a call needs a person (policies, `needs_approval`, the
+digests and fingerprints) live in `agentsdk.policies` and are re-exported here.
+
 A `Decision` answers one interruption. People give them through a channel: the
 programmatic one on `RunState` (`state.approve(...)`), a callback the agent calls (sync or
 async, returning a `Decision` or None to leave the run paused), or `ConsoleApprover`
@@ -22,8 +25,6 @@ async, returning a `Decision` or None to leave the run paused), or `ConsoleAppro
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 import json
 import textwrap
 import time
@@ -35,6 +36,13 @@ from typing import Any, Literal, TypeAlias, get_args
 from agentsdk.encoders.base import Observation
 from agentsdk.errors import ConfigurationError
 from agentsdk.messages import ToolCall
+from agentsdk.policies import (
+    ApprovalContext,
+    call_digest,
+    needs_approval,
+    observation_digest,
+    policy_fingerprint,
+)
 
 __all__ = [
     "Action",
@@ -58,43 +66,6 @@ ALLOWED: dict[str, frozenset[str]] = {
     "tool": frozenset({"approve", "approve_always", "edit", "reject", "respond"}),
     "perception": frozenset({"confirm", "correct", "reject"}),
 }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ApprovalContext:
-    """What an approval predicate may look at besides the arguments."""
-
-    tool: str
-    run_id: str
-    thread_id: str | None
-    step: int
-    observations: tuple[Observation, ...]
-    """Everything the encoders perceived in this run (after corrections)."""
-
-
-_NP_BOOL = ("bool", "bool_")  # numpy's booleans (named bool_ before numpy 2)
-
-
-def needs_approval(policy: Any, arguments: Mapping[str, Any], context: ApprovalContext) -> bool:
-    """Apply a tool's approval policy: "never", "always", or a predicate of the arguments
-    (one parameter) or of the arguments and the `ApprovalContext` (two). A predicate
-    that raises or returns anything but a bool fails closed: the call needs a person."""
-    if policy == "never":
-        return False
-    if policy == "always":
-        return True
-    try:
-        wants_context = len(inspect.signature(policy).parameters) >= 2
-    except (TypeError, ValueError):
-        wants_context = False
-    try:
-        verdict = policy(arguments, context) if wants_context else policy(arguments)
-    except Exception:
-        return True  # a predicate that fails cannot clear a call: a person decides
-    kind = type(verdict)
-    if isinstance(verdict, bool) or (kind.__module__ == "numpy" and kind.__name__ in _NP_BOOL):
-        return bool(verdict)
-    return True  # not a yes or a no (None, a number, a string): a person decides
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,79 +220,6 @@ def _leaf_strings(value: Any) -> list[str]:
     return [str(value)]
 
 
-def call_digest(call: ToolCall) -> str:
-    """A fingerprint of what a tool call does: its tool name and its arguments, as
-    canonical JSON (keys sorted), hashed with SHA-256. A decision records the digest of
-    the call it answers, so an approval never covers a call changed after it was given."""
-    return _digest({"tool": call.name, "arguments": dict(call.arguments)})
-
-
-def policy_fingerprint(schema: Mapping[str, Any], policy: Any) -> str:
-    """A fingerprint of a tool (its schema) under an approval policy ("never", "always",
-    or a predicate: its module, name, bytecode, constants, defaults and the plain values
-    it closes over). Stable across processes running the same code; a run paused under
-    one tool set or policy and resumed under another is asked again."""
-    return _digest({"schema": schema, "policy": _callable_identity(policy)})
-
-
-def _callable_identity(policy: Any) -> Any:
-    if isinstance(policy, str):
-        return policy
-    function = getattr(policy, "func", policy)  # functools.partial
-    code = getattr(function, "__code__", None)
-    if code is None:  # a callable object: its class's call method
-        method = vars(type(function)).get("__call__")
-        code = getattr(method, "__code__", None)
-    return {
-        "name": f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', '')}",
-        "type": type(policy).__qualname__,
-        "code": None if code is None else _code_identity(code),
-        "defaults": _plain(getattr(function, "__defaults__", None)),
-        "bound": [
-            _plain(tuple(getattr(policy, "args", ()))),
-            {str(k): _plain(v) for k, v in (getattr(policy, "keywords", None) or {}).items()},
-        ],
-        "closure": [
-            _plain(cell.cell_contents) for cell in getattr(function, "__closure__", None) or ()
-        ],
-    }
-
-
-def _code_identity(code: Any) -> Any:
-    """Bytecode and constants (nested code objects by their own identity, never their
-    repr, which holds a memory address)."""
-    return {
-        "bytes": code.co_code.hex(),
-        "consts": [
-            _code_identity(c) if hasattr(c, "co_code") else _plain(c) for c in code.co_consts
-        ],
-        "names": list(code.co_names),
-    }
-
-
-def _plain(value: Any) -> Any:
-    """Immutable plain data (numbers, strings, tuples of them) as itself, anything else
-    by its type name: an address or a list the predicate appends to must not count."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, tuple):
-        return [_plain(item) for item in value]
-    return f"<{type(value).__qualname__}>"
-
-
-def _observation_digest(observation: Observation) -> str:
-    return _digest(
-        {"encoder": observation.encoder, "part": observation.part_id, "text": observation.text}
-    )
-
-
-def _digest(value: Any) -> str:
-    canonical = json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 def _new_id() -> str:
     return f"int_{uuid.uuid4().hex[:12]}"
 
@@ -354,7 +252,7 @@ class Interruption:
         if self.call is not None:
             return call_digest(self.call)
         if self.observation is not None:
-            return _observation_digest(self.observation)
+            return observation_digest(self.observation)
         return ""
 
     def to_dict(self) -> dict[str, Any]:

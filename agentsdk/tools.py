@@ -31,7 +31,6 @@ from typing import (
     TYPE_CHECKING,
     Any,
     Generic,
-    Literal,
     ParamSpec,
     TypeAlias,
     TypeGuard,
@@ -44,6 +43,7 @@ import pydantic
 from agentsdk.errors import ConfigurationError, ToolArgumentsError
 from agentsdk.messages import ToolCall
 from agentsdk.models.extractive import TEMPLATES_KEY
+from agentsdk.policies import Approval, check_approval
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool, StructuredTool
@@ -81,11 +81,6 @@ __all__ = [
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-Approval: TypeAlias = Literal["never", "always"] | Callable[..., bool]
-"""When a person must approve a call: never, always, or when a predicate returns True.
-The predicate takes the arguments (`lambda args: args["amount"] > 100`) or the arguments
-and the run's `agentsdk.approvals.ApprovalContext` (`lambda args, ctx: ...`)."""
 
 Check: TypeAlias = Callable[[ToolCall], "bool | str | None"]
 """How a tool finds out whether a call's effect happened, when the process stopped while
@@ -177,11 +172,7 @@ class Tool(Generic[P, R]):
         _check_name(self.name)
         if not isinstance(self.description, str) or not self.description.strip():
             raise ConfigurationError(f"tool {self.name!r} needs a non-empty description")
-        if self.approval not in ("never", "always") and not callable(self.approval):
-            raise ConfigurationError(
-                f"tool {self.name!r}: approval must be 'never', 'always' or a function "
-                f"of the arguments returning bool, not {self.approval!r}"
-            )
+        check_approval(self.approval, f"tool {self.name!r}")
         if self.timeout is not None and (
             isinstance(self.timeout, bool)
             or not isinstance(self.timeout, int | float)

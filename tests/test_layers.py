@@ -20,7 +20,10 @@ LAYERS: list[tuple[str, list[str]]] = [
         "foundation",
         ["errors", "_files", "truncation", "media", "video", "messages", "audit"],
     ),
-    ("perception, models, tools", ["encoders", "models", "tools", "toolbox", "weights"]),
+    (
+        "perception, models, tools",
+        ["encoders", "models", "tools", "toolbox", "weights", "policies"],
+    ),
     (
         "routing, fusion, kit, placement",
         ["router", "fusion", "kit", "placement", "history", "events"],
