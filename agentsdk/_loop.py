@@ -51,8 +51,8 @@ from agentsdk.media import Image
 from agentsdk.messages import Message, Part, Text, ToolCall, new_call_id
 from agentsdk.models.base import ChatModel, FinishReason, ModelResponse
 from agentsdk.models.resolve import resolve_model
+from agentsdk.result import Earlier, RunResult
 from agentsdk.router import Router
-from agentsdk.run import Earlier, RunResult
 from agentsdk.state import RunState
 from agentsdk.tools import Tool, as_tool, tools_by_name
 

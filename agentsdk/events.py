@@ -31,7 +31,7 @@ from agentsdk.messages import ToolCall, ToolResult
 
 if TYPE_CHECKING:
     from agentsdk.approvals import Interruption
-    from agentsdk.run import RunResult
+    from agentsdk.result import RunResult
 
 __all__ = [
     "EncoderFailed",

@@ -1,4 +1,5 @@
-"""Running an agent: `run`, `run_sync`, `stream`, `stream_sync`, and the `RunResult`.
+"""Running an agent: `run`, `run_sync`, `stream`, `stream_sync`, `resume` (the
+`RunResult` they return is `agentsdk.result`'s, re-exported here).
 
 The loop itself lives in `agentsdk._loop`, in phases named for what they do: perceive
 (encoders), fuse (prompt), think (model turn), act (tools).
@@ -11,20 +12,18 @@ import atexit
 import queue
 import threading
 from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
-from agentsdk.encoders.base import Observation
+from agentsdk._loop import execute
+from agentsdk._loop import resume as go_on
 from agentsdk.errors import ConfigurationError
-from agentsdk.events import Event, RunFinished, Trace
-from agentsdk.fusion import FusedPrompt
+from agentsdk.events import Event, RunFinished
 from agentsdk.media import MediaPart
-from agentsdk.messages import Message, Part, Text, ToolCall, ToolResult
-from agentsdk.models.base import FinishReason, Usage
+from agentsdk.messages import Message, Part, Text
+from agentsdk.result import Earlier, RunResult
 
 if TYPE_CHECKING:
     from agentsdk.agent import Agent
-    from agentsdk.approvals import Interruption
     from agentsdk.state import RunState
 
 __all__ = [
@@ -41,56 +40,6 @@ __all__ = [
 ]
 
 Inputs = str | Part | Message | Mapping[str, Any] | Sequence[str | Part]
-Earlier = Union["RunResult", "RunState", Sequence[Message]]
-"""A conversation to continue: a finished run's result or state (which carry its PII
-vault), or plain messages."""
-
-
-@dataclass(frozen=True, slots=True, repr=False)
-class RunResult:
-    """Everything a run produced, and how. Its repr is a one-line summary (the trace
-    and messages it holds can be long)."""
-
-    text: str
-    """The final answer."""
-    observations: tuple[Observation, ...]
-    """What the encoders perceived, with sources and confidences."""
-    tool_calls: tuple[ToolCall, ...]
-    tool_results: tuple[ToolResult, ...]
-    usage: Usage
-    """Tokens over all model turns."""
-    timings: Mapping[str, float]
-    """Seconds per phase ("perceive", "fuse", "model", "tools", "total") and per
-    encoder job ("encoder:ocr:1" = OCR on part 1)."""
-    trace: Trace
-    """Every event of the run, in order."""
-    steps: int
-    """Model turns taken."""
-    finish_reason: FinishReason
-    messages: tuple[Message, ...]
-    """The conversation the model saw, tool messages included."""
-    prompt: FusedPrompt
-    """The fused user message, with its sections and what the budget dropped."""
-    perception_failures: tuple[tuple[int, str, str], ...] = ()
-    """(part, encoder, error) for each encoder that failed."""
-    run_id: str = ""
-    interruptions: tuple[Interruption, ...] = field(default=())
-    """Decisions a person must make before the run can go on (then `agent.resume`)."""
-    state: RunState | None = None
-    """The run as data: decide on it (`state.approve(...)`), save it (`to_json`), resume."""
-
-    @property
-    def paused(self) -> bool:
-        """True when the run waits for a person."""
-        return bool(self.interruptions)
-
-    def __repr__(self) -> str:
-        text = self.text if len(self.text) <= 60 else self.text[:57] + "..."
-        return (
-            f"RunResult(text={text!r}, finish_reason={self.finish_reason!r}, "
-            f"steps={self.steps}, tool_calls={len(self.tool_calls)}, "
-            f"interruptions={len(self.interruptions)}, run_id={self.run_id!r})"
-        )
 
 
 def as_parts(inputs: Inputs) -> list[Part]:
@@ -163,8 +112,6 @@ async def run(
 ) -> RunResult:
     """Run `agent` on `inputs` to the end, or until a person must decide. A `thread_id`
     the checkpointer knows continues that conversation; `history` continues this one."""
-    from agentsdk._loop import execute
-
     return await execute(agent, as_parts(inputs), emit=None, thread_id=thread_id, history=history)
 
 
@@ -184,8 +131,6 @@ def _state_of(agent: Agent, state: RunState | str) -> RunState:
 
 async def resume(agent: Agent, state: RunState | str) -> RunResult:
     """Go on with a paused run (a `RunState`, or a thread id of the agent's checkpointer)."""
-    from agentsdk._loop import resume as go_on
-
     return await go_on(agent, _state_of(agent, state), emit=None)
 
 
@@ -239,8 +184,6 @@ async def stream(
     history: Earlier | None = None,
 ) -> AsyncIterator[Event]:
     """Events as they happen; the last one is `RunFinished`."""
-    from agentsdk._loop import execute
-
     parts = as_parts(inputs)
     events: asyncio.Queue[Event | BaseException | None] = asyncio.Queue()
     loop = asyncio.get_running_loop()

@@ -36,6 +36,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "checkpoints",
             "agent",
             "run",
+            "result",
             "_loop",
             "_gate",
             "_act",
@@ -55,7 +56,7 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
     ("errors", "safety"): "TYPE_CHECKING: GuardrailTripped carries the verdicts",
     ("errors", "state"): "TYPE_CHECKING: GuardrailTripped carries the saved state",
     ("events", "approvals"): "TYPE_CHECKING: InterruptionRaised carries the interruption",
-    ("events", "run"): "TYPE_CHECKING: RunFinished carries the result",
+    ("events", "result"): "TYPE_CHECKING: RunFinished carries the result",
 }
 """Upward imports that remain, each with why (all of them for type hints only)."""
 
