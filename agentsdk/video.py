@@ -37,10 +37,13 @@ from agentsdk.errors import (
 )
 from agentsdk.media import DEFAULT_LIMITS, Audio, Image, Media, MediaLimits, Source, read_source
 
-__all__ = ["BLOCK_CHANGE", "MAX_FRAMES", "SCENE_CHANGE", "Video"]
+__all__ = ["BLOCK_CHANGE", "FRAME_SIDE", "MAX_FRAMES", "SCENE_CHANGE", "Video"]
 
 MAX_FRAMES = 48
 """Frames `frames()` keeps at most (the rest of a long clip is sampled more sparsely)."""
+FRAME_SIDE = 1920
+"""Kept frames are scaled down (aspect kept) so their longer side fits this: 48 frames
+of a 4K clip would otherwise hold 1.2 GB; OCR reads 1080p text as well."""
 SCENE_CHANGE = 0.01
 """The share of a frame's 32x32 grey blocks that must change (each by more than
 `BLOCK_CHANGE`) for a new scene: a slide whose text changes is one, sensor noise is not."""
@@ -184,7 +187,8 @@ class Video(Media):
                 )
                 if changed or seconds - last_time >= every:
                     name = f"{self.name or 'video'}@{seconds:.1f}s"
-                    kept.append((seconds, Image(pixels, name=name, limits=self.limits)))
+                    image = Image(pixels, name=name, limits=self.limits).resized(FRAME_SIDE)
+                    kept.append((seconds, image))
                     last, last_time = thumb, seconds
                 if len(kept) >= MAX_FRAMES:
                     break

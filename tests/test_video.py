@@ -91,3 +91,13 @@ def test_a_mutated_clip_is_accepted_or_a_media_error(clip: bytes, data: st.DataO
         video.audio()
     except MediaError:
         pass
+
+
+def test_kept_frames_are_scaled_down_to_bound_memory(
+    clip: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import agentsdk.video as video_module
+
+    monkeypatch.setattr(video_module, "FRAME_SIDE", 160)
+    frames = Video(clip).frames()
+    assert frames and all(max(image.size) == 160 for _, image in frames)
