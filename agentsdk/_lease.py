@@ -81,16 +81,10 @@ async def hold(store: CheckpointStore | None, state: RunState) -> AsyncIterator[
             _local.release(state)
         return
     thread, owner = state.thread_id, new_owner()
-    expires = await asyncio.to_thread(store.claim, thread, owner)
+    # one transaction: the lease, and the state is the thread's newest (else stale)
+    expires = await asyncio.to_thread(store.claim, thread, owner, version=state.version)
     renewing = asyncio.create_task(_renew(store, thread, owner, expires))
     try:
-        newest = await asyncio.to_thread(store.load, thread)
-        at = 0 if newest is None else newest.version
-        if at != state.version:
-            raise StaleStateError(
-                f"thread {thread!r} moved on (checkpoint {at}) since this state was taken "
-                f"(checkpoint {state.version}): load the thread again to see where it stands"
-            )
         yield
     finally:
         renewing.cancel()

@@ -54,7 +54,9 @@ class CheckpointStore(Protocol):
     `state.version` (0: none), then sets `state.version` to the new checkpoint's, and
     otherwise raises `StaleStateError` and writes nothing; `claim` gives one owner at a
     time the thread until the returned expiry (Unix time), again to the same owner
-    extends it, and to another owner raises `ThreadBusyError` while it lasts.
+    extends it, and to another owner raises `ThreadBusyError` while it lasts; with a
+    `version`, it also raises `StaleStateError` (and takes nothing) when the thread's
+    newest checkpoint is not that one.
     """
 
     def save(self, state: RunState) -> None: ...
@@ -63,7 +65,7 @@ class CheckpointStore(Protocol):
         """The newest state of the thread, or None when there is none."""
         ...
 
-    def claim(self, thread_id: str, owner: str) -> float:
+    def claim(self, thread_id: str, owner: str, *, version: int | None = None) -> float:
         """Hold the thread for `owner`; returns when the lease expires (Unix time)."""
         ...
 
@@ -92,6 +94,19 @@ def _alive(owner: str) -> bool:
     except OSError:  # exists, but belongs to someone else
         return True
     return True
+
+
+def _newest_at(db: sqlite3.Connection, thread_id: str, version: int) -> int:
+    """The thread's newest checkpoint, which must be `version` (else `StaleStateError`)."""
+    (last,) = db.execute(
+        "SELECT COALESCE(MAX(seq), 0) FROM checkpoints WHERE thread_id = ?", (thread_id,)
+    ).fetchone()
+    if last != version:
+        raise StaleStateError(
+            f"thread {thread_id!r} moved on (checkpoint {last}) since this state was taken "
+            f"(checkpoint {version}): another run went on from it; load the thread again"
+        )
+    return int(last)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,16 +201,7 @@ class SQLiteCheckpointStore:
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                (last,) = db.execute(
-                    "SELECT COALESCE(MAX(seq), 0) FROM checkpoints WHERE thread_id = ?",
-                    (state.thread_id,),
-                ).fetchone()
-                if last != loaded_at:
-                    raise StaleStateError(
-                        f"thread {state.thread_id!r} moved on (checkpoint {last}) since this "
-                        f"state was taken (checkpoint {loaded_at}): another run went on from "
-                        "it; load the thread again"
-                    )
+                last = _newest_at(db, state.thread_id, loaded_at)
                 state.version = last + 1
                 db.execute(
                     "INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -243,9 +249,10 @@ class SQLiteCheckpointStore:
             ).fetchone()
         return None if row is None else RunState.from_json(row[0], key=self.key)
 
-    def claim(self, thread_id: str, owner: str) -> float:
+    def claim(self, thread_id: str, owner: str, *, version: int | None = None) -> float:
         """Hold the thread for `owner` for `lease_seconds` from now; `ThreadBusyError`
-        while another owner's lease lasts."""
+        while another owner's lease lasts; with `version`, `StaleStateError` unless the
+        thread's newest checkpoint is that one (checked in the same transaction)."""
         now = time.time()
         expires = now + self.lease_seconds
         with self._connect() as db:
@@ -261,6 +268,8 @@ class SQLiteCheckpointStore:
                         holder=row[0],
                         until=row[1],
                     )
+                if version is not None:
+                    _newest_at(db, thread_id, version)
                 db.execute(
                     "INSERT OR REPLACE INTO leases VALUES (?, ?, ?)", (thread_id, owner, expires)
                 )

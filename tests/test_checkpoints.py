@@ -123,6 +123,19 @@ def test_a_thread_is_held_by_one_owner_at_a_time(tmp_path: Path) -> None:
         store.claim("t", bob)
 
 
+def test_a_claim_with_a_version_takes_the_thread_only_at_that_checkpoint(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteCheckpointStore(tmp_path / "runs.db")
+    store.save(RunState(run_id="r", thread_id="t"))
+    with pytest.raises(StaleStateError, match="moved on"):
+        store.claim("t", "ana", version=0)
+    store.claim("t", "bob")  # the refused claim took nothing
+    store.release("t", "bob")
+    store.claim("t", "ana", version=1)
+    store.claim("new", "ana", version=0)  # a thread with no checkpoint is at 0
+
+
 def test_a_lease_of_a_process_that_died_on_this_host_is_not_waited_out(tmp_path: Path) -> None:
     store = SQLiteCheckpointStore(tmp_path / "runs.db", lease_seconds=600)
     gone = subprocess.run(
