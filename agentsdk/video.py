@@ -133,7 +133,7 @@ class Video(Media):
             if first is None:
                 raise CorruptMediaError(f"{what} holds no frame that decodes")
             self.size = (int(first.width), int(first.height))
-        self.sha256 = _sha256(data)
+        self.sha256 = hashlib.sha256(data).hexdigest()
         self._frames: dict[float, list[tuple[float, Image]]] = {}
         self._audio: list[Audio | None] = []
 
@@ -230,7 +230,3 @@ def _thumbnail(pixels: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     small = PIL.Image.fromarray(pixels).convert("L").resize((32, 32), PIL.Image.Resampling.BOX)
     thumb: npt.NDArray[np.float32] = np.asarray(small, np.float32) / 255.0
     return thumb
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

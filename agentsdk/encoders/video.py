@@ -16,6 +16,7 @@ details hold the timeline entries with their encoder and confidence, and the fra
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -98,7 +99,7 @@ class VideoEncoder:
             part_id=part.sha256,
             part_name=part.name,
             details={
-                "timeline": [_entry_dict(e) for e in entries],
+                "timeline": [dataclasses.asdict(e) for e in entries],
                 "frames": [t for t, _ in part.frames(self.every)],
                 "duration": part.duration,
             },
@@ -142,13 +143,3 @@ class VideoEncoder:
 
 def _spoken(segment: Any) -> bool:
     return isinstance(segment, dict) and bool(str(segment.get("text", "")).strip())
-
-
-def _entry_dict(entry: Entry) -> dict[str, Any]:
-    return {
-        "seconds": entry.seconds,
-        "kind": entry.kind,
-        "text": entry.text,
-        "encoder": entry.encoder,
-        "confidence": entry.confidence,
-    }
