@@ -3,24 +3,26 @@
 Public names are re-exported here once; `__all__` is sorted and checked by a test.
 
 Layers, lowest first; a module imports only from its own layer or below (checked by
-tests/test_layers.py; docs/architecture.md has the flow and where to add things):
-foundation (errors, messages, media, video, audit) -> perception, models, tools
-(encoders, models, tools, toolbox, weights) -> routing, fusion, kit, placement, events -> run,
-people, safety (agent, run, the loop, state, checkpoints, approvals, redaction) -> evals
-and jobs (evals, demo, doctor) -> the command line.
+tests/test_layers.py; docs/architecture.md has the flow and where to add things). The
+folders follow the flow: parts -> router -> encoders -> fusion -> model -> tools ->
+people -> answer.
+
+1. foundation: errors, messages, media, video (the parts), fences (of a fused prompt),
+   truncation.
+2. perception, models, tools, people's rules, safety: `encoders/`, `models/` (with
+   `models/toolcalls/`), tools, toolbox, weights, `hitl/` (policies, approvals, console,
+   audit), `safety/` (redaction, guardrails).
+3. routing, fusion, kit, placement: router, fusion, history, events, `kit/`, `placement/`.
+4. the run: `run/` (the entry points, result, state, checkpoints, the loop, the gate, the
+   actor, the lease) and agent.
+5. evals: `evals/`.
+6. the command line: `cli/` (demo, chat, doctor, eval).
+
+Modules that moved keep their old import paths (`agentsdk._moved`).
 """
 
+from agentsdk import _moved
 from agentsdk.agent import Agent, Limits
-from agentsdk.approvals import (
-    ApprovalContext,
-    ConsoleApprover,
-    Decision,
-    Evidence,
-    EvidenceSection,
-    Interruption,
-)
-from agentsdk.audit import AuditEntry
-from agentsdk.checkpoints import CheckpointStore, SQLiteCheckpointStore
 from agentsdk.encoders import Observation
 from agentsdk.errors import (
     AgentSDKError,
@@ -48,6 +50,15 @@ from agentsdk.errors import (
     UnsupportedModelError,
     WeightsIntegrityError,
 )
+from agentsdk.hitl.approvals import (
+    ApprovalContext,
+    Decision,
+    Evidence,
+    EvidenceSection,
+    Interruption,
+)
+from agentsdk.hitl.audit import AuditEntry
+from agentsdk.hitl.console import ConsoleApprover
 from agentsdk.kit import Kit
 from agentsdk.media import Audio, Image, Media, MediaLimits
 from agentsdk.messages import Message, Text, ToolCall, ToolResult
@@ -65,6 +76,8 @@ from agentsdk.models import (
 )
 from agentsdk.placement import Device, Placement, Plan, plan_placement
 from agentsdk.run import RunResult
+from agentsdk.run.checkpoints import CheckpointStore, SQLiteCheckpointStore
+from agentsdk.run.state import RunState
 from agentsdk.safety import (
     Guardrail,
     GuardrailVerdict,
@@ -78,11 +91,12 @@ from agentsdk.safety import (
     injection_guardrail,
     pii_output_guardrail,
 )
-from agentsdk.state import RunState
 from agentsdk.tools import CallTemplate, Tool, current_call, tool
 from agentsdk.video import Video
 
 __version__ = "0.1.0"
+
+_moved.install()
 
 __all__ = [
     "Agent",

@@ -8,18 +8,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from agentsdk.errors import ConfigurationError
+from agentsdk.hitl.policies import check_approval
 from agentsdk.kit import Kit
 from agentsdk.models.base import ChatModel, GenerationSettings
-from agentsdk.policies import check_approval
 
 if TYPE_CHECKING:
-    from agentsdk.approvals import Approver
-    from agentsdk.checkpoints import CheckpointStore
     from agentsdk.events import Event
+    from agentsdk.hitl.approvals import Approver
     from agentsdk.router import Router
     from agentsdk.run import Earlier, Inputs, RunResult
+    from agentsdk.run.checkpoints import CheckpointStore
+    from agentsdk.run.state import RunState
     from agentsdk.safety import Guardrail
-    from agentsdk.state import RunState
     from agentsdk.tools import Approval
 
 __all__ = ["DEFAULT_INSTRUCTIONS", "Agent", "Limits"]

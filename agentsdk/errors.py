@@ -38,8 +38,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from agentsdk.run.state import RunState
     from agentsdk.safety import GuardrailVerdict
-    from agentsdk.state import RunState
 
 __all__ = [
     "AgentSDKError",

@@ -30,8 +30,8 @@ from agentsdk.encoders.base import Observation
 from agentsdk.messages import ToolCall, ToolResult
 
 if TYPE_CHECKING:
-    from agentsdk.approvals import Interruption
-    from agentsdk.result import RunResult
+    from agentsdk.hitl.approvals import Interruption
+    from agentsdk.run.result import RunResult
 
 __all__ = [
     "EncoderFailed",

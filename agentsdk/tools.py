@@ -41,9 +41,9 @@ from typing import (
 import pydantic
 
 from agentsdk.errors import ConfigurationError, ToolArgumentsError
+from agentsdk.hitl.policies import Approval, check_approval
 from agentsdk.messages import ToolCall
 from agentsdk.models.extractive import TEMPLATES_KEY
-from agentsdk.policies import Approval, check_approval
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool, StructuredTool

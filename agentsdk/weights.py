@@ -132,8 +132,8 @@ def require_runtime(spec: ComponentSpec) -> None:
 
 
 def _load_llm(spec: ComponentSpec, folder: Path, **options: Any) -> ChatModel:
-    from agentsdk.models.constrained import EmbeddingToolRanker
     from agentsdk.models.local import LocalModel
+    from agentsdk.models.toolcalls import EmbeddingToolRanker
 
     # 135M parameters choose tools poorly on their own: the kit's MiniLM picks the tool
     # (loaded on the first request that has tools), the grammar makes the call valid.

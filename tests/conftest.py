@@ -18,6 +18,7 @@ def _forbid_stock_models(request: pytest.FixtureRequest, monkeypatch: pytest.Mon
     if request.node.get_closest_marker("stock"):
         return
     from agentsdk import kit, weights
+    from agentsdk.kit import health
 
     real = weights.load_component
 
@@ -30,6 +31,7 @@ def _forbid_stock_models(request: pytest.FixtureRequest, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(weights, "load_component", guarded)  # models and encoders load here
     monkeypatch.setattr(kit, "load_component", guarded)  # kits load here
+    monkeypatch.setattr(health, "load_component", guarded)  # and check here
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ The rules:
   `<!-- not run: REASON -->`. NOT_RUN lists those blocks, and a test checks that the
   README marks exactly those, so a new snippet runs unless someone says why not.
 - A section that needs the stock models (a block calls `Kit.stock(...)`, builds an
-  `Agent(...)` without `model=`, or imports `agentsdk.demo`) is marked `stock`. It runs
+  `Agent(...)` without `model=`, or imports `agentsdk.cli.demo`) is marked `stock`. It runs
   in this pytest process, so the kit's models load once per process, shared by every
   stock section and every other stock test. The other sections are unit tests, where
   loading a stock model fails (conftest), so a section classified wrongly shows.
@@ -40,7 +40,7 @@ from typing import Any
 
 import pytest
 
-from agentsdk.demo import default_assets
+from agentsdk.cli.demo import default_assets
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -150,10 +150,10 @@ def _needs_stock(tree: ast.Module) -> bool:
             ):
                 return True
         if isinstance(node, ast.Import) and any(
-            a.name.startswith("agentsdk.demo") for a in node.names
+            a.name.startswith("agentsdk.cli.demo") for a in node.names
         ):
             return True
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("agentsdk.demo"):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("agentsdk.cli.demo"):
             return True
     return False
 

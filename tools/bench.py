@@ -296,7 +296,7 @@ def bench_turn(rounds: int) -> dict[str, Any]:
     import asyncio
 
     from agentsdk import Audio, Image
-    from agentsdk.demo import default_assets
+    from agentsdk.cli.demo import default_assets
     from agentsdk.encoders import FasterWhisperBackend, ImageFactsEncoder, OCREncoder, SpeechEncoder
     from agentsdk.kit import STOCK_COMPONENTS, load_component
     from agentsdk.router import Router

@@ -24,7 +24,7 @@ def calibrate_threshold(ranker: Any, folder: Path = SUITE) -> dict[str, Any]:
     """Choose the relevance threshold of `ranker` on the calibration set (its own tools
     and requests, not the eval suite's): the midpoint of the widest interval that best
     separates tool requests from direct-answer ones (balanced accuracy)."""
-    from agentsdk.models.constrained import tool_specs
+    from agentsdk.models.toolcalls import tool_specs
 
     specs = tool_specs(json.loads((folder / "calibration_tools.json").read_text()))
     lines = (folder / "calibration.jsonl").read_text().splitlines()
@@ -70,7 +70,7 @@ def calibrate_threshold(ranker: Any, folder: Path = SUITE) -> dict[str, Any]:
 def main() -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     sys.path.insert(0, str(ROOT))
-    from agentsdk.models.constrained import EmbeddingToolRanker
+    from agentsdk.models.toolcalls import EmbeddingToolRanker
 
     print(json.dumps(calibrate_threshold(EmbeddingToolRanker.stock()), indent=2))
     return 0

@@ -14,11 +14,11 @@ from agentsdk.models.base import (
     ToolSchema,
     Usage,
 )
-from agentsdk.models.constrained import EmbeddingToolRanker, ToolRanker
 from agentsdk.models.local import LoadInfo, LocalModel
 from agentsdk.models.openai import OpenAIModel
 from agentsdk.models.resolve import resolve_model
 from agentsdk.models.testing import FunctionModel, ModelCall, ScriptedModel
+from agentsdk.models.toolcalls import EmbeddingToolRanker, ToolRanker
 
 __all__ = [
     "ChatModel",

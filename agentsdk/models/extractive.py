@@ -52,6 +52,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from agentsdk.fences import is_fence
 from agentsdk.models.grounding import numbers_in_text, plain_number
 
 __all__ = [
@@ -146,7 +147,7 @@ def source_lines(sources: Sequence[str], request: Sequence[str]) -> list[str]:
             continue
         for line in text.splitlines():
             line = line.strip()
-            if line and not line.startswith("<<<"):
+            if line and not is_fence(line):
                 seen.setdefault(line, None)
     return list(seen)[:MAX_LINES]
 

@@ -7,7 +7,7 @@ thread. torch and transformers are imported on first use, so `import agentsdk` s
 light.
 
 With tools, generation is grammar-constrained by default (`constrained_tools=True`, see
-`agentsdk.models.constrained`): the prompt gets a short system section listing the
+`agentsdk.models.toolcalls`): the prompt gets a short system section listing the
 tools; when a `tool_ranker` is set, it chooses between answering and each tool first,
 else the model chooses as it writes; either way the JSON is written under an xgrammar
 grammar, so a tool call always has schema-valid arguments. Stop strings do not apply
@@ -53,7 +53,7 @@ from agentsdk.models.gguf_cache import cached_checkpoint
 if TYPE_CHECKING:
     import torch
 
-    from agentsdk.models.constrained import ToolGrammars, ToolRanker, ToolSpec
+    from agentsdk.models.toolcalls import ToolGrammars, ToolRanker, ToolSpec
 
 __all__ = ["LoadInfo", "LocalModel"]
 
@@ -423,7 +423,7 @@ class LocalModel:
 
     def tool_grammars(self) -> ToolGrammars:
         """The compiled-grammar cache of this model's tokenizer (created on first use)."""
-        from agentsdk.models.constrained import ToolGrammars
+        from agentsdk.models.toolcalls import ToolGrammars
 
         with self._lock:
             if self._grammars is None:
@@ -449,11 +449,26 @@ class LocalModel:
     ) -> Generator[str, None, ModelResponse]:
         """A constrained reply; when `streaming`, the answer's text is yielded as it is
         written (a tool call yields nothing)."""
-        from agentsdk.models import constrained as c
+        from agentsdk.models.toolcalls.grammar import (
+            REPETITION_PENALTY,
+            answer_opening,
+            call_opening,
+        )
+        from agentsdk.models.toolcalls.prompt import (
+            parse_reply,
+            partial_answer,
+            prepare_conversation,
+        )
+        from agentsdk.models.toolcalls.schema import (
+            answer_schema,
+            call_schema,
+            reply_schema,
+            tool_specs,
+        )
 
         if not messages:
             raise ConfigurationError("cannot generate from an empty conversation")
-        specs = c.tool_specs(tools)
+        specs = tool_specs(tools)
         offered, decided = self._offer_tools(messages, specs)
         if self._grounding(settings):
             chosen = self._extract(messages, tools, offered if decided else None, settings)
@@ -462,22 +477,22 @@ class LocalModel:
                     yield chosen.text
                 return chosen
         answer = not (decided and offered)  # the ranker found a relevant tool: call it
-        conversation = c.prepare_conversation(messages, offered, answer=answer)
+        conversation = prepare_conversation(messages, offered, answer=answer)
         inputs = self._encode_conversation(conversation)
         prompt_length = int(inputs["input_ids"].shape[1])
         if decided and len(offered) == 1:  # the ranker chose the tool: the reply starts so
-            schema, prefix = c.call_schema(offered[0]), c.call_opening(offered[0].name)
+            schema, prefix = call_schema(offered[0]), call_opening(offered[0].name)
         elif not offered:  # nothing relevant (or nothing left) to call: answer
-            schema, prefix = c.answer_schema(), c.answer_opening()
+            schema, prefix = answer_schema(), answer_opening()
         else:  # the model chooses as it writes, under the grammar of every option
-            schema, prefix = c.reply_schema(offered, answer=answer), ""
+            schema, prefix = reply_schema(offered, answer=answer), ""
         if self._grounding(settings):
             from agentsdk.models.grounding import ground_reply
 
             schema = ground_reply(schema, messages, evidence=settings.evidence)
         grammars = self.tool_grammars()
         compiled = grammars.compile(schema)
-        penalty = settings.repetition_penalty or c.REPETITION_PENALTY
+        penalty = settings.repetition_penalty or REPETITION_PENALTY
         plain = GenerationSettings(
             max_tokens=settings.max_tokens,
             temperature=settings.temperature,
@@ -500,13 +515,13 @@ class LocalModel:
                 new_ids = []
                 for ids in self._token_stream(self._with_prefix(inputs, prefix), plain, processor):
                     new_ids.extend(ids)
-                    so_far = c.partial_answer(prefix + self._tokenizer.decode(new_ids))
+                    so_far = partial_answer(prefix + self._tokenizer.decode(new_ids))
                     if so_far and len(so_far) > len(emitted) and so_far.startswith(emitted):
                         yield so_far[len(emitted) :]
                         emitted = so_far
             text = prefix + self._tokenizer.decode(new_ids, skip_special_tokens=True)
             usage = usage + Usage(prompt_length, len(new_ids) + opening)
-            parsed = c.parse_reply(text, specs)
+            parsed = parse_reply(text, specs)
             if parsed is None:
                 continue
             if parsed.call is not None:
@@ -658,7 +673,7 @@ class LocalModel:
     ) -> tuple[tuple[ToolSpec, ...], bool]:
         """The tools to offer, and whether the ranker's floor already settled between
         answering and calling (it did when the ranker has a threshold)."""
-        from agentsdk.models import constrained as c
+        from agentsdk.models.toolcalls.ranker import select_tools
 
         ranker = self.tool_ranker
         last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
@@ -668,7 +683,7 @@ class LocalModel:
         # a tool already called for this request is not offered again: its result is in
         # the conversation, and a small model would otherwise call it over and over
         called = {call.name for m in messages[last_user + 1 :] for call in m.tool_calls}
-        offered = c.select_tools(ranker, request, specs, keep=self.tool_candidates, exclude=called)
+        offered = select_tools(ranker, request, specs, keep=self.tool_candidates, exclude=called)
         return offered, ranker.threshold is not None
 
     def _run_constrained(
