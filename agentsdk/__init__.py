@@ -7,14 +7,14 @@ tests/test_layers.py; docs/architecture.md has the flow and where to add things)
 folders follow the flow: parts -> router -> encoders -> fusion -> model -> tools ->
 people -> answer.
 
-1. foundation: errors, messages, media, video (the parts), fences (of a fused prompt),
-   truncation.
+1. foundation: errors, codec (JSON-ready data), messages, media, video (the parts),
+   fences (of a fused prompt), truncation.
 2. perception, models, tools, people's rules, safety: `encoders/`, `models/` (with
    `models/toolcalls/`), tools, toolbox, weights, `hitl/` (policies, approvals, console,
-   audit), `safety/` (redaction, guardrails).
+   audit), `safety/` (redaction, the redacting model, guardrails).
 3. routing, fusion, kit, placement: router, fusion, history, events, `kit/`, `placement/`.
-4. the run: `run/` (the entry points, result, state, checkpoints, the loop, the gate, the
-   actor, the lease) and agent.
+4. the run: `run/` (the entry points, result, state, checkpoints, the setup, the loop,
+   the gate, the actor, the lease) and agent.
 5. evals: `evals/`.
 6. the command line: `cli/` (demo, chat, doctor, eval).
 
@@ -84,6 +84,7 @@ from agentsdk.safety import (
     PIIFinding,
     PIIPattern,
     PIIVault,
+    RedactingModel,
     Redactor,
     check_guardrails,
     find_pii,
@@ -147,6 +148,7 @@ __all__ = [
     "PIIVault",
     "Placement",
     "Plan",
+    "RedactingModel",
     "Redactor",
     "RemoteModelError",
     "RunResult",

@@ -21,11 +21,11 @@ started). `Trace.to_jsonl()` writes one JSON object per line.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from agentsdk.codec import to_data
 from agentsdk.encoders.base import Observation
 from agentsdk.messages import ToolCall, ToolResult
 
@@ -61,22 +61,8 @@ class Event:
     """Seconds since the run started."""
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"type": self.type}
-        for item in dataclasses.fields(self):
-            data[item.name] = _jsonable(getattr(self, item.name))
-        return data
-
-
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return value
+        """JSON-ready: `type`, then the fields (`agentsdk.codec.to_data`)."""
+        return {"type": self.type, **to_data(self)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

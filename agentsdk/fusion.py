@@ -17,10 +17,10 @@ still too long, its trailing lines. Everything dropped is listed in the prompt a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from agentsdk.codec import Serialisable
 from agentsdk.encoders.base import Observation
 from agentsdk.fences import CLOSE as CLOSE
 from agentsdk.fences import DEFUSED_CLOSE as DEFUSED_CLOSE
@@ -60,7 +60,7 @@ def inline(text: str, limit: int = NAME_CHARS) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Section:
+class Section(Serialisable):
     """One observation as it appears in the prompt."""
 
     index: int
@@ -83,16 +83,9 @@ class Section:
     def render(self) -> str:
         return f"{self.header}\n{self.body}\n{OPEN}end of section {self.index}{CLOSE}"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "observation": self.observation.to_dict(), "body": self.body}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Section:
-        return cls(int(data["index"]), Observation.from_dict(data["observation"]), data["body"])
-
 
 @dataclass(frozen=True, slots=True)
-class FusedPrompt:
+class FusedPrompt(Serialisable):
     """The user message the model reads, and how it was made."""
 
     text: str
@@ -101,25 +94,6 @@ class FusedPrompt:
     """Human-readable notes of what the budget left out."""
     tokens: int = 0
     budget: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "sections": [section.to_dict() for section in self.sections],
-            "dropped": list(self.dropped),
-            "tokens": self.tokens,
-            "budget": self.budget,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FusedPrompt:
-        return cls(
-            text=data["text"],
-            sections=tuple(Section.from_dict(s) for s in data.get("sections") or ()),
-            dropped=tuple(data.get("dropped") or ()),
-            tokens=int(data.get("tokens", 0)),
-            budget=int(data.get("budget", 0)),
-        )
 
 
 def _assemble(user_text: str, sections: Sequence[Section], dropped: Sequence[str]) -> str:

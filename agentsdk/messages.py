@@ -10,7 +10,7 @@ models that read pixels and sound.
 from __future__ import annotations
 
 import json
-import uuid
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias, get_args
@@ -35,7 +35,7 @@ _ROLES: frozenset[str] = frozenset(get_args(Role))
 
 def new_call_id() -> str:
     """A fresh, random tool-call id ("call_" and 16 hex digits)."""
-    return f"call_{uuid.uuid4().hex[:16]}"
+    return f"call_{os.urandom(8).hex()}"
 
 
 @dataclass(frozen=True, slots=True)

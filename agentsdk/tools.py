@@ -40,6 +40,7 @@ from typing import (
 
 import pydantic
 
+from agentsdk.codec import Serialisable
 from agentsdk.errors import ConfigurationError, ToolArgumentsError
 from agentsdk.hitl.policies import Approval, check_approval
 from agentsdk.messages import ToolCall
@@ -108,7 +109,7 @@ class ToolOutcome:
 
 
 @dataclass(frozen=True, slots=True)
-class CallTemplate:
+class CallTemplate(Serialisable):
     """A shape of call the tool takes, for small local models that choose rather than
     write (`agentsdk.models.extractive`): argument values with slots, and example
     requests it answers.
@@ -131,9 +132,6 @@ class CallTemplate:
             raise ConfigurationError("a CallTemplate needs a tuple of example requests")
         if not all(isinstance(e, str) and e.strip() for e in self.examples):
             raise ConfigurationError("CallTemplate examples must be non-empty strings")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"arguments": dict(self.arguments), "examples": list(self.examples)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -167,6 +165,7 @@ class Tool(Generic[P, R]):
     check: Check | None = field(default=None, repr=False)
     """How to tell whether a call that was running when the process stopped had its
     effect (see `Check`); None: a person is asked."""
+    _schema: dict[str, Any] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         _check_name(self.name)
@@ -197,6 +196,14 @@ class Tool(Generic[P, R]):
                 raise ConfigurationError(
                     f"tool {self.name!r}: a template names unknown arguments {sorted(unknown)}"
                 )
+        function: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description,
+            "parameters": copy.deepcopy(self.parameters),
+        }
+        if self.templates:
+            function[TEMPLATES_KEY] = [t.to_dict() for t in self.templates]
+        object.__setattr__(self, "_schema", {"type": "function", "function": function})
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         return self.function(*args, **kwargs)
@@ -205,14 +212,12 @@ class Tool(Generic[P, R]):
         """The OpenAI tool format: {"type": "function", "function": {name, description,
         parameters}}; a fresh copy each call. Call templates, if any, ride along under
         `TEMPLATES_KEY`, which remote models strip."""
-        function: dict[str, Any] = {
-            "name": self.name,
-            "description": self.description,
-            "parameters": copy.deepcopy(self.parameters),
-        }
-        if self.templates:
-            function[TEMPLATES_KEY] = [t.to_dict() for t in self.templates]
-        return {"type": "function", "function": function}
+        return copy.deepcopy(self._schema)
+
+    def shared_schema(self) -> Mapping[str, Any]:
+        """`schema()` made once, when the tool was: not copied, so read it and never
+        change it (the agent hands it to the model on every turn)."""
+        return self._schema
 
     def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """Check and coerce arguments; the ones given, validated, by name.
@@ -278,7 +283,8 @@ class Tool(Generic[P, R]):
             detail = "; ".join(exc.problems) or str(exc)
             return outcome(f"Error: invalid arguments: {detail}", True, exc)
         try:
-            ok, value = await asyncio.wait_for(self._execute(validated), limit)
+            async with asyncio.timeout(limit):  # no task of its own, unlike wait_for
+                ok, value = await self._execute(validated)
         except TimeoutError as exc:
             return outcome(f"Error: timed out after {limit:g} s", True, exc)
         if not ok:

@@ -18,7 +18,17 @@ PACKAGE = Path(agentsdk.__file__).resolve().parent
 LAYERS: list[tuple[str, list[str]]] = [
     (
         "foundation",
-        ["errors", "_files", "_moved", "truncation", "media", "video", "messages", "fences"],
+        [
+            "errors",
+            "_files",
+            "_moved",
+            "codec",
+            "truncation",
+            "media",
+            "video",
+            "messages",
+            "fences",
+        ],
     ),
     (
         "perception, models, tools, people's rules, safety",

@@ -46,7 +46,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 NOT_RUN: dict[tuple[str, int], str] = {}
 """Blocks the README marks `<!-- not run: REASON -->`: (section, index of the block in its
-section) -> the reason. Empty: every snippet runs."""
+section) -> the reason."""
 
 CHECKPOINT = "my-llm"
 """The folder name the placement snippet loads; the test puts a tiny checkpoint there."""

@@ -681,3 +681,18 @@ def test_a_tool_keeps_its_functions_signature_for_type_checkers(tmp_path: Path) 
     assert "Tool[[amount: float, to: str], typing.Coroutine[Any, Any, str]]" in out, out
     assert 'Argument 1 to "__call__" of "Tool" has incompatible type "str"' in out, out
     assert out.count("error:") == 1, out  # the wrong call only: the rest is typed
+
+
+def test_the_shared_schema_is_made_once_and_schema_gives_a_copy() -> None:
+    @tool
+    def pay(amount: float) -> str:
+        """Pay an amount."""
+        return "paid"
+
+    shared = pay.shared_schema()
+    assert shared is pay.shared_schema() and shared == pay.schema()
+    copy = pay.schema()
+    copy["function"]["parameters"]["properties"].clear()
+    assert pay.schema() == shared and "amount" in shared["function"]["parameters"]["properties"]
+    renamed = dataclasses.replace(pay, name="settle")
+    assert renamed.shared_schema()["function"]["name"] == "settle"

@@ -15,9 +15,10 @@ import platform
 import sys
 import warnings
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
+from agentsdk.codec import to_data
 from agentsdk.kit import ComponentCheck, Kit
 
 __all__ = ["Report", "diagnose", "quiet_progress_bars", "render"]
@@ -60,11 +61,8 @@ class Report:
         return bool(self.components) and all(c.usable for c in self.components)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        for component in data["components"]:
-            component["path"] = str(component["path"]) if component["path"] else None
-        data["usable"] = self.usable
-        return data
+        """JSON-ready: the fields (paths as text), then whether the kit is usable."""
+        return {**to_data(self), "usable": self.usable}
 
 
 def _version(distribution: str) -> str | None:

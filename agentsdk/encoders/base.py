@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from agentsdk.codec import Serialisable
 from agentsdk.errors import ConfigurationError
 from agentsdk.media import Media
 
@@ -25,8 +26,9 @@ ObservationKind = Literal["speech", "ocr", "vision", "facts"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Observation:
-    """What one encoder perceived in one part."""
+class Observation(Serialisable):
+    """What one encoder perceived in one part. `to_dict()` is JSON-ready (the embedding a
+    list of floats); `from_dict()` reads it back."""
 
     kind: str
     """Which sense: speech transcript, OCR text, vision tags, model-free image facts (an
@@ -64,41 +66,6 @@ class Observation:
     def empty(self) -> bool:
         """Nothing was perceived (no speech, no text in the image...)."""
         return not self.text.strip()
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready; the embedding becomes a list of floats."""
-        return {
-            "kind": self.kind,
-            "text": self.text,
-            "confidence": self.confidence,
-            "encoder": self.encoder,
-            "model": self.model,
-            "part_id": self.part_id,
-            "part_name": self.part_name,
-            "details": dict(self.details),
-            "embedding": None if self.embedding is None else self.embedding.tolist(),
-            "seconds": self.seconds,
-            "label": self.label,
-            "priority": self.priority,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Observation:
-        embedding = data.get("embedding")
-        return cls(
-            kind=data["kind"],
-            text=data["text"],
-            confidence=float(data["confidence"]),
-            encoder=data["encoder"],
-            model=data["model"],
-            part_id=data["part_id"],
-            part_name=data.get("part_name"),
-            details=dict(data.get("details") or {}),
-            embedding=None if embedding is None else np.asarray(embedding, dtype=np.float32),
-            seconds=float(data.get("seconds", 0.0)),
-            label=data.get("label"),
-            priority=None if data.get("priority") is None else int(data["priority"]),
-        )
 
 
 @runtime_checkable

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
+from agentsdk.codec import Serialisable, from_data, options
 from agentsdk.errors import ConfigurationError
 from agentsdk.media import Audio, Image
 from agentsdk.messages import Text
@@ -34,44 +35,26 @@ OPTIONS = frozenset({"tolerance", "max_numbers", "choices", "max_wer", "max_cer"
 
 
 @dataclass(frozen=True, slots=True)
-class Case:
+class Case(Serialisable):
     """One input and what is expected of the answer."""
 
     id: str
-    text: str = ""
-    images: tuple[str, ...] = ()
-    audio: tuple[str, ...] = ()
+    text: str = field(default="", metadata=options(omit_empty=True))
+    images: tuple[str, ...] = field(default=(), metadata=options(omit_empty=True))
+    audio: tuple[str, ...] = field(default=(), metadata=options(omit_empty=True))
     expected: Mapping[str, Any] = field(default_factory=dict)
-    metadata: Mapping[str, Any] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict, metadata=options(omit_empty=True))
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Case:
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """A case from its JSON line; a missing id or an unknown key is an error (a typo
+        must not pass silently)."""
         if not isinstance(data, Mapping) or not data.get("id"):
             raise ConfigurationError("an eval case needs an 'id'")
-        unknown = set(data) - {"id", "text", "images", "audio", "expected", "metadata"}
+        unknown = set(data) - {item.name for item in fields(cls)}
         if unknown:
             raise ConfigurationError(f"case {data['id']!r}: unknown fields {sorted(unknown)}")
-        return cls(
-            id=str(data["id"]),
-            text=str(data.get("text") or ""),
-            images=tuple(str(p) for p in data.get("images") or ()),
-            audio=tuple(str(p) for p in data.get("audio") or ()),
-            expected=dict(data.get("expected") or {}),
-            metadata=dict(data.get("metadata") or {}),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": self.id}
-        if self.text:
-            data["text"] = self.text
-        if self.images:
-            data["images"] = list(self.images)
-        if self.audio:
-            data["audio"] = list(self.audio)
-        data["expected"] = dict(self.expected)
-        if self.metadata:
-            data["metadata"] = dict(self.metadata)
-        return data
+        return from_data(cls, data)
 
     def parts(self, root: Path) -> list[Text | Image | Audio]:
         """The case's inputs as agent parts (media loaded and validated)."""

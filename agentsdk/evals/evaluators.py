@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentsdk.codec import Serialisable
 from agentsdk.messages import ToolCall
 from agentsdk.models.base import Usage
 
@@ -37,21 +38,13 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
-class Score:
+class Score(Serialisable):
     """One check of one case."""
 
     name: str
     value: float
     passed: bool
     reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "value": self.value,
-            "passed": self.passed,
-            "reason": self.reason,
-        }
 
 
 @dataclass(slots=True)

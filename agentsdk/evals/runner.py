@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentsdk.codec import from_data
 from agentsdk.errors import ConfigurationError
 from agentsdk.evals.cases import OPTIONS, Case, Dataset
 from agentsdk.evals.evaluators import EVALUATORS, Evaluator, Outcome, Score
@@ -79,6 +80,24 @@ class CaseResult:
             },
             "details": outcome.details if outcome else {},
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CaseResult:
+        """The inverse of `to_dict`, as far as it goes: the outcome keeps its answer,
+        pause, tools run and details."""
+        outcome = Outcome(
+            text=data.get("answer", ""),
+            paused=bool(data.get("paused")),
+            executed=tuple(data.get("executed") or ()),
+            details=dict(data.get("details") or {}),
+        )
+        return cls(
+            case=Case.from_dict(data["case"]),
+            scores=[Score.from_dict(s) for s in data.get("scores") or ()],
+            outcome=outcome,
+            seconds=float(data.get("seconds", 0.0)),
+            error=data.get("error"),
+        )
 
 
 @dataclass
@@ -147,33 +166,10 @@ class EvalRun:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EvalRun:
+        """A run from what `to_dict` wrote (the summary is worked out again)."""
         if data.get("format") != FORMAT:
             raise ConfigurationError(f"not an eval result of format {FORMAT}")
-        results = []
-        for item in data.get("results") or ():
-            outcome = Outcome(
-                text=item.get("answer", ""),
-                paused=bool(item.get("paused")),
-                executed=tuple(item.get("executed") or ()),
-                details=dict(item.get("details") or {}),
-            )
-            results.append(
-                CaseResult(
-                    case=Case.from_dict(item["case"]),
-                    scores=[Score(**s) for s in item.get("scores") or ()],
-                    outcome=outcome,
-                    seconds=float(item.get("seconds", 0.0)),
-                    error=item.get("error"),
-                )
-            )
-        return cls(
-            suite=data["suite"],
-            results=results,
-            model=data.get("model", ""),
-            started=float(data.get("started", 0.0)),
-            seconds=float(data.get("seconds", 0.0)),
-            root=data.get("root", ""),
-        )
+        return from_data(cls, data)
 
 
 def _quantile(values: Sequence[float], q: float) -> float:

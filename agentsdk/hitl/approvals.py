@@ -31,8 +31,9 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias, get_args
+from typing import Any, ClassVar, Literal, TypeAlias, get_args
 
+from agentsdk.codec import Serialisable
 from agentsdk.encoders.base import Observation
 from agentsdk.errors import ConfigurationError
 from agentsdk.hitl.policies import (
@@ -68,7 +69,7 @@ ALLOWED: dict[str, frozenset[str]] = {
 
 
 @dataclass(frozen=True, slots=True)
-class EvidenceSection:
+class EvidenceSection(Serialisable):
     """One observation as the person sees it: where it came from, how sure, what it said."""
 
     index: int | None
@@ -102,24 +103,6 @@ class EvidenceSection:
             cited=cited,
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "kind": self.kind,
-            "encoder": self.encoder,
-            "model": self.model,
-            "confidence": self.confidence,
-            "part_name": self.part_name,
-            "part_id": self.part_id,
-            "text": self.text,
-            "lines": list(self.lines),
-            "cited": self.cited,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> EvidenceSection:
-        return cls(**{**data, "lines": tuple(data.get("lines") or ())})
-
 
 def _detail_lines(observation: Observation) -> tuple[str, ...]:
     details = observation.details
@@ -137,7 +120,7 @@ def _detail_lines(observation: Observation) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(Serialisable):
     """What a person needs to judge an interruption without opening the files."""
 
     reason: str
@@ -151,27 +134,6 @@ class Evidence:
     """The call's arguments, with real values (never redaction placeholders)."""
     sections: tuple[EvidenceSection, ...] = ()
     """The observations behind the request; `cited` marks those holding an argument."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "reason": self.reason,
-            "user_text": self.user_text,
-            "tool": self.tool,
-            "description": self.description,
-            "arguments": dict(self.arguments),
-            "sections": [section.to_dict() for section in self.sections],
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Evidence:
-        return cls(
-            reason=data["reason"],
-            user_text=data.get("user_text", ""),
-            tool=data.get("tool"),
-            description=data.get("description", ""),
-            arguments=dict(data.get("arguments") or {}),
-            sections=tuple(EvidenceSection.from_dict(s) for s in data.get("sections") or ()),
-        )
 
     def render(self) -> str:
         """Readable text for a console or a log."""
@@ -224,8 +186,19 @@ def _new_id() -> str:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Interruption:
+class Interruption(Serialisable):
     """A decision a person must make before the run goes on."""
+
+    _codec_order: ClassVar[tuple[str, ...]] = (
+        "id",
+        "kind",
+        "evidence",
+        "call",
+        "observation",
+        "threshold",
+        "created",
+    )
+    """The keys of `to_dict`, in the order saved states have them."""
 
     kind: InterruptionKind
     evidence: Evidence
@@ -254,33 +227,9 @@ class Interruption:
             return observation_digest(self.observation)
         return ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "evidence": self.evidence.to_dict(),
-            "call": None if self.call is None else self.call.to_dict(),
-            "observation": None if self.observation is None else self.observation.to_dict(),
-            "threshold": self.threshold,
-            "created": self.created,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Interruption:
-        call, observation = data.get("call"), data.get("observation")
-        return cls(
-            id=data["id"],
-            kind=data["kind"],
-            evidence=Evidence.from_dict(data["evidence"]),
-            call=None if call is None else ToolCall.from_dict(call),
-            observation=None if observation is None else Observation.from_dict(observation),
-            threshold=data.get("threshold"),
-            created=float(data.get("created", 0.0)),
-        )
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Decision:
+class Decision(Serialisable):
     """A person's answer to one interruption.
 
     Make them with the class methods (`Decision.approve()`, `Decision.reject("why")`...);
@@ -357,21 +306,6 @@ class Decision:
             time=self.time,
             digest=interruption.digest,
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "action": self.action,
-            "interruption_id": self.interruption_id,
-            "arguments": None if self.arguments is None else dict(self.arguments),
-            "message": self.message,
-            "actor": self.actor,
-            "time": self.time,
-            "digest": self.digest,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Decision:
-        return cls(**data)
 
 
 Approver: TypeAlias = Callable[[Interruption], "Decision | Awaitable[Decision | None] | None"]

@@ -12,8 +12,9 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any, ClassVar, Literal, get_args
 
+from agentsdk.codec import Serialisable
 from agentsdk.errors import ConfigurationError
 
 __all__ = ["AuditAction", "AuditEntry"]
@@ -36,8 +37,20 @@ def _new_id() -> str:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AuditEntry:
+class AuditEntry(Serialisable):
     """One line of the audit log."""
+
+    _codec_order: ClassVar[tuple[str, ...]] = (
+        "id",
+        "time",
+        "actor",
+        "action",
+        "what",
+        "evidence",
+        "run_id",
+        "thread_id",
+    )
+    """The keys of `to_dict`, in the order the audit table has them."""
 
     action: AuditAction
     actor: str
@@ -55,19 +68,3 @@ class AuditEntry:
             raise ConfigurationError(
                 f"unknown audit action {self.action!r}; expected one of {sorted(_AUDIT_ACTIONS)}"
             )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "time": self.time,
-            "actor": self.actor,
-            "action": self.action,
-            "what": dict(self.what),
-            "evidence": None if self.evidence is None else dict(self.evidence),
-            "run_id": self.run_id,
-            "thread_id": self.thread_id,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AuditEntry:
-        return cls(**data)

@@ -17,6 +17,7 @@ from agentsdk.errors import ConfigurationError, GenerationError
 from agentsdk.messages import Message, ToolCall
 
 __all__ = [
+    "AsyncChatModel",
     "ChatModel",
     "FinishReason",
     "GenerationSettings",
@@ -204,4 +205,23 @@ class ChatModel(Protocol):
         settings: GenerationSettings | None = None,
     ) -> ModelStream:
         """Answer the conversation, yielding text as it is produced."""
+        ...
+
+
+@runtime_checkable
+class AsyncChatModel(ChatModel, Protocol):
+    """A chat model that answers on the event loop: the agent awaits `agenerate` instead
+    of running `generate` in a worker thread (a hand-off that costs more than a scripted
+    model's whole answer). For models whose work is in memory (the test models) or whose
+    waiting is async I/O; a model that computes for long must not be one, since it would
+    hold up every other task of the loop."""
+
+    async def agenerate(
+        self,
+        messages: Sequence[Message],
+        *,
+        tools: Sequence[ToolSchema] = (),
+        settings: GenerationSettings | None = None,
+    ) -> ModelResponse:
+        """`generate`, awaited on the event loop."""
         ...

@@ -29,13 +29,21 @@ _FORMS = (
 )
 
 
+_CHAT_MODEL_CLASSES: set[type] = set()
+"""Classes already found to be chat models (a protocol check costs more than a run's
+other bookkeeping, so it is made once per class)."""
+
+
 def resolve_model(model: str | ChatModel) -> ChatModel:
     """A chat model from a name, or the model itself when given one.
 
     Local models are loaded once per path and shared in the process.
     """
     if not isinstance(model, str):
+        if type(model) in _CHAT_MODEL_CLASSES:
+            return model
         if isinstance(model, ChatModel):
+            _CHAT_MODEL_CLASSES.add(type(model))
             return model
         raise UnsupportedModelError(
             f"{type(model).__name__} is not a chat model (it lacks name/generate/stream)"

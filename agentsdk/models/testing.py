@@ -1,7 +1,12 @@
 """Deterministic chat models for unit tests. They plug in where real models plug in.
 
 - `ScriptedModel` answers from a list of replies, in order.
-- `FunctionModel` lets a function decide each reply from the conversation.
+- `FunctionModel` lets a function (or an async function) decide each reply from the
+  conversation.
+
+Both answer on the event loop (they are `AsyncChatModel`s): their work is in memory, and
+a hand-off to a worker thread would cost more than the answer. A `FunctionModel`'s
+function should therefore be quick, or async.
 
 A reply is a string (text), a `ToolCall` or a list of them (tool calls), or a full
 `ModelResponse`. Token usage is counted in whitespace-separated words, so tests can
@@ -10,10 +15,11 @@ assert on it without a tokenizer. Both record every call they receive in `.calls
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import re
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
 
 from agentsdk.errors import ConfigurationError, GenerationError
@@ -60,6 +66,13 @@ def _to_response(reply: Reply, call: ModelCall, model: str) -> ModelResponse:
     return ModelResponse("", calls, Usage(input_tokens, len(calls)), "tool_calls", model)
 
 
+_DEFAULT_SETTINGS = GenerationSettings()
+
+
+async def _awaited(reply: Awaitable[Reply]) -> Reply:
+    return await reply
+
+
 def _stream_of(response: ModelResponse) -> Generator[str, None, ModelResponse]:
     yield from _CHUNK.findall(response.text)
     return response
@@ -78,8 +91,18 @@ class _TestModel:
         """Whitespace-separated words."""
         return _words(text)
 
-    def _reply(self, call: ModelCall) -> Reply:
+    def _reply(self, call: ModelCall) -> Reply | Awaitable[Reply]:
         raise NotImplementedError
+
+    def _call(
+        self,
+        messages: Sequence[Message],
+        tools: Sequence[ToolSchema],
+        settings: GenerationSettings | None,
+    ) -> ModelCall:
+        call = ModelCall(tuple(messages), tuple(tools), settings or _DEFAULT_SETTINGS)
+        self.calls.append(call)
+        return call
 
     def generate(
         self,
@@ -88,9 +111,35 @@ class _TestModel:
         tools: Sequence[ToolSchema] = (),
         settings: GenerationSettings | None = None,
     ) -> ModelResponse:
-        call = ModelCall(tuple(messages), tuple(tools), settings or GenerationSettings())
-        self.calls.append(call)
-        return _to_response(self._reply(call), call, self.name)
+        call = self._call(messages, tools, settings)
+        reply = self._reply(call)
+        if inspect.isawaitable(reply):  # an async function, called from sync code
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                reply = asyncio.run(_awaited(reply))
+            else:
+                if inspect.iscoroutine(reply):
+                    reply.close()
+                raise ConfigurationError(
+                    f"{type(self).__name__} {self.name!r} has an async function: inside an "
+                    "event loop, use `await model.agenerate(...)`"
+                )
+        return _to_response(reply, call, self.name)
+
+    async def agenerate(
+        self,
+        messages: Sequence[Message],
+        *,
+        tools: Sequence[ToolSchema] = (),
+        settings: GenerationSettings | None = None,
+    ) -> ModelResponse:
+        """`generate` on the event loop (an async function is awaited)."""
+        call = self._call(messages, tools, settings)
+        reply = self._reply(call)
+        if inspect.isawaitable(reply):
+            reply = await reply
+        return _to_response(reply, call, self.name)
 
     def stream(
         self,
@@ -132,14 +181,16 @@ class ScriptedModel(_TestModel):
 class FunctionModel(_TestModel):
     """Replies with whatever `function(messages)` returns, or `function(messages, call)`
     when it takes two parameters (the `ModelCall` adds the tools and the settings). A
-    reply is a string (the answer), a `ToolCall`, or a list of `ToolCall`s.
+    reply is a string (the answer), a `ToolCall`, or a list of `ToolCall`s; an async
+    function's reply is awaited.
 
     >>> model = FunctionModel(lambda messages: messages[-1].content.upper())
     """
 
     def __init__(
         self,
-        function: Callable[[list[Message]], Reply] | Callable[[list[Message], ModelCall], Reply],
+        function: Callable[[list[Message]], Reply | Awaitable[Reply]]
+        | Callable[[list[Message], ModelCall], Reply | Awaitable[Reply]],
         *,
         name: str = "function",
         remote: bool = False,
@@ -147,10 +198,10 @@ class FunctionModel(_TestModel):
         super().__init__(name, remote=remote)
         if not callable(function):
             raise ConfigurationError("FunctionModel needs a function of the messages")
-        self._function: Callable[..., Reply] = function
+        self._function: Callable[..., Reply | Awaitable[Reply]] = function
         self._with_call = _positional_count(function) >= 2
 
-    def _reply(self, call: ModelCall) -> Reply:
+    def _reply(self, call: ModelCall) -> Reply | Awaitable[Reply]:
         if self._with_call:
             return self._function(list(call.messages), call)
         return self._function(list(call.messages))

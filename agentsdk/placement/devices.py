@@ -12,8 +12,9 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
+from agentsdk.codec import Serialisable
 from agentsdk.errors import ConfigurationError
 
 __all__ = [
@@ -53,7 +54,7 @@ _GPUS = re.compile(
 
 
 @dataclass(frozen=True, slots=True)
-class Device:
+class Device(Serialisable):
     """One place a model's weights can live."""
 
     name: str
@@ -99,26 +100,6 @@ class Device:
             raise ConfigurationError(
                 f"device {self.name}: free ({self.free}) must be between 0 and total ({self.total})"
             )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "total": self.total,
-            "free": self.free,
-            "capability": list(self.capability) if self.capability else None,
-            "label": self.label,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Device:
-        capability = data.get("capability")
-        return cls(
-            name=str(data["name"]),
-            total=int(data["total"]),
-            free=int(data["free"]),
-            capability=(int(capability[0]), int(capability[1])) if capability else None,
-            label=str(data.get("label", "")),
-        )
 
 
 def device_order(device: Device) -> tuple[int, int]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
+from agentsdk.codec import Serialisable, options
 from agentsdk.errors import ConfigurationError
 from agentsdk.placement.devices import Device, format_bytes
 
@@ -23,18 +24,18 @@ ROLE_ORDER = {"llm": 0, "vision": 1, "speech": 2, "ocr": 3, "embeddings": 4}
 
 
 @dataclass(frozen=True, slots=True)
-class PlanOptions:
+class PlanOptions(Serialisable):
     """What a plan is asked for, beside the models and the devices."""
 
     context: int = 4096
     """Tokens of context the LLM's KV cache must hold (prompt and reply)."""
     batch: int = 1
     """Sequences the LLM generates at once."""
-    pins: Mapping[str, str] = field(default_factory=dict)
+    pins: Mapping[str, str] = field(default_factory=dict, metadata=options(sort=True))
     """Model name or role -> the device it must go on."""
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = field(default=(), metadata=options(sort=True))
     """Devices the plan must not use, e.g. ("cuda:1",) or ("disk",)."""
-    max_memory: Mapping[str, int] = field(default_factory=dict)
+    max_memory: Mapping[str, int] = field(default_factory=dict, metadata=options(sort=True))
     """Device -> the most bytes the plan may use there."""
     reserve: float = 0.05
     """Fraction of each GPU's and the CPU's total memory kept free."""
@@ -43,34 +44,9 @@ class PlanOptions:
     onnx_gpu: bool = False
     """Whether onnxruntime has a CUDA provider (onnxruntime-gpu); the stock install has not."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "context": self.context,
-            "batch": self.batch,
-            "pins": dict(sorted(self.pins.items())),
-            "exclude": sorted(self.exclude),
-            "max_memory": dict(sorted(self.max_memory.items())),
-            "reserve": self.reserve,
-            "offload": self.offload,
-            "onnx_gpu": self.onnx_gpu,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PlanOptions:
-        return cls(
-            context=int(data["context"]),
-            batch=int(data["batch"]),
-            pins={str(k): str(v) for k, v in data["pins"].items()},
-            exclude=tuple(data["exclude"]),
-            max_memory={str(k): int(v) for k, v in data["max_memory"].items()},
-            reserve=float(data["reserve"]),
-            offload=bool(data["offload"]),
-            onnx_gpu=bool(data["onnx_gpu"]),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Placement:
+class Placement(Serialisable):
     """Where one model goes: bytes and headroom per device, in device order."""
 
     model: str
@@ -79,11 +55,11 @@ class Placement:
     parameters: int | None
     dtype: str
     """The dtype it computes in; CTranslate2 compute types such as "int8_bfloat16"."""
-    weights: tuple[tuple[str, int], ...]
+    weights: tuple[tuple[str, int], ...] = field(metadata=options(pairs=True))
     """(device, weight bytes) for each device it uses."""
-    headroom: tuple[tuple[str, int], ...]
+    headroom: tuple[tuple[str, int], ...] = field(metadata=options(pairs=True))
     """(device, bytes kept for KV cache and activations) for each device it uses."""
-    device_map: tuple[tuple[str, str], ...] = ()
+    device_map: tuple[tuple[str, str], ...] = field(default=(), metadata=options(pairs=True))
     """(module, device) when the model is split (accelerate's device map), else empty."""
 
     @property
@@ -123,35 +99,13 @@ class Placement:
             return {"device_map": dict(self.device_map), "dtype": self.dtype}
         return {"device": self.device, "dtype": self.dtype}
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "role": self.role,
-            "runtime": self.runtime,
-            "parameters": self.parameters,
-            "dtype": self.dtype,
-            "weights": dict(self.weights),
-            "headroom": dict(self.headroom),
-            "device_map": dict(self.device_map),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Placement:
-        return cls(
-            model=str(data["model"]),
-            role=str(data["role"]),
-            runtime=str(data["runtime"]),
-            parameters=None if data["parameters"] is None else int(data["parameters"]),
-            dtype=str(data["dtype"]),
-            weights=tuple((str(k), int(v)) for k, v in data["weights"].items()),
-            headroom=tuple((str(k), int(v)) for k, v in data["headroom"].items()),
-            device_map=tuple((str(k), str(v)) for k, v in data["device_map"].items()),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(Serialisable):
     """Where every model of a kit goes. Make one with `plan_placement`."""
+
+    _codec_order: ClassVar[tuple[str, ...]] = ("simulated", "options", "devices", "placements")
+    """The keys of `to_dict`, in the order saved plans have them."""
 
     devices: tuple[Device, ...]
     placements: tuple[Placement, ...]
@@ -192,25 +146,8 @@ class Plan:
             if name == device
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "simulated": self.simulated,
-            "options": self.options.to_dict(),
-            "devices": [d.to_dict() for d in self.devices],
-            "placements": [p.to_dict() for p in self.placements],
-        }
-
     def to_json(self, *, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Plan:
-        return cls(
-            devices=tuple(Device.from_dict(d) for d in data["devices"]),
-            placements=tuple(Placement.from_dict(p) for p in data["placements"]),
-            options=PlanOptions.from_dict(data["options"]),
-            simulated=bool(data["simulated"]),
-        )
 
     @classmethod
     def from_json(cls, text: str) -> Plan:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import queue
+import signal
 import threading
 from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -157,7 +158,48 @@ def _blocking(work: Coroutine[Any, Any, RunResult], name: str) -> RunResult:
         raise ConfigurationError(
             f"agent.{name}() was called inside an event loop: use await agent.a{name}()"
         )
-    return _runner().run(work)
+    loop = _runner().get_loop()
+    task = loop.create_task(work)
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        return loop.run_until_complete(task)
+    handler = _CancelOnInterrupt(task)
+    signal.signal(signal.SIGINT, handler)
+    try:
+        return loop.run_until_complete(task)
+    except asyncio.CancelledError:
+        if handler.interrupted:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        if signal.getsignal(signal.SIGINT) is handler:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+class _CancelOnInterrupt:
+    """Ctrl-C during a blocking run cancels the run, which cleans up (its lease is
+    released, its state saved), and then raises KeyboardInterrupt; a second Ctrl-C raises
+    at once. This is `asyncio.Runner.run`'s handling, without the repr of the task that
+    Runner.run has Python 3.11's `signal.getsignal` make on every run (its handler is a
+    `functools.partial` holding the task)."""
+
+    __slots__ = ("interrupted", "task")
+
+    def __init__(self, task: asyncio.Task[RunResult]) -> None:
+        self.task = task
+        self.interrupted = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.interrupted or self.task.done():
+            raise KeyboardInterrupt
+        self.interrupted = True
+        self.task.cancel()
+        self.task.get_loop().call_soon_threadsafe(lambda: None)  # wake the loop up
+
+    def __repr__(self) -> str:
+        return "<cancel the blocking run on Ctrl-C>"
 
 
 def run_sync(

@@ -6,9 +6,9 @@ through `Tool.run` with one timeout, the tool's own or the agent's
 `limits.tool_timeout`; `current_call()` inside the tool is the call. When a call ends,
 its result is recorded (`Results.record`) and the state checkpointed again.
 
-`Results` keeps every call's result in the run's state: the real one for the user and
-the audit log, a redacted one for the model when redaction is on; the gate records the
-results that need no running (a rejection, a person's answer) the same way.
+`Results` keeps every call's result in the run's state (a model that must not read PII
+is shown it redacted by its `RedactingModel`); the gate records the results that need no
+running (a rejection, a person's answer) the same way.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ class Results:
     def __init__(self, run: _Run) -> None:
         self.run = run
         self.state = run.state
+        self.digests: dict[str, str] = {}
+        """`call_digest` of the calls running now, made once when each started."""
 
     def record(
         self,
@@ -49,12 +51,11 @@ class Results:
         executed: bool = False,
         seconds: float = 0.0,
     ) -> ToolResult:
-        """Keep a call's result: the real one for the user and the audit log, a redacted
-        one for the model when redaction is on."""
-        state, vault = self.state, self.run.vault
+        """Keep a call's result (a model that must not read PII is shown it redacted by
+        its `RedactingModel`)."""
+        state = self.state
         real = ToolResult(call.id, call.name, content, is_error)
-        shown = content if vault is None else vault.redact(content)
-        state.turn_results[call.id] = ToolResult(call.id, call.name, shown, is_error)
+        state.turn_results[call.id] = real
         if not executed:  # rejected or answered by a person: listed beside the others
             state.tool_calls.append(call)
         state.tool_results.append(real)
@@ -68,7 +69,7 @@ class Results:
                     actor="agent",
                     what={
                         "call": call.to_dict(),
-                        "digest": call_digest(call),
+                        "digest": self.digests.pop(call.id, None) or call_digest(call),
                         "result": content,
                         "is_error": is_error,
                         "seconds": seconds,
@@ -99,18 +100,23 @@ class Actor:
         started = {c.id for c in state.tool_calls}  # a rerun after a crash is listed once
         state.tool_calls += [c for c in executed if c.id not in started]
         state.running = [c.id for c in executed]
+        digests = self.results.digests
         for call in executed:  # logged before it runs: a crash mid-call leaves a trace
+            digests[call.id] = call_digest(call)
             self.run.audit(
                 AuditEntry(
                     action="tool_started",
                     actor="agent",
-                    what={"call": call.to_dict(), "digest": call_digest(call)},
+                    what={"call": call.to_dict(), "digest": digests[call.id]},
                     run_id=state.run_id,
                     thread_id=state.thread_id,
                 )
             )
         self.run.checkpoint()  # before anything runs: a crash now is visible on resume
-        await asyncio.gather(*(self._one(c, cleared[c.id][1]) for c in executed))
+        if len(executed) == 1:  # the common case, without a task per call
+            await self._one(executed[0], cleared[executed[0].id][1])
+        else:
+            await asyncio.gather(*(self._one(c, cleared[c.id][1]) for c in executed))
 
     async def _one(self, call: ToolCall, note: str) -> None:
         run, state = self.run, self.state

@@ -408,6 +408,8 @@ class Gate:
         return next((c for c in self.state.turn_calls if c.id == call_id), None)
 
     def _real(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
-        """Arguments with redaction placeholders replaced by the real values."""
+        """Arguments with redaction placeholders replaced by the real values (a model's
+        calls come restored by its `RedactingModel`; a state saved before it was one, or a
+        person's edit, may still hold placeholders)."""
         vault = self.run.vault
         return dict(arguments) if vault is None else dict(vault.restore_value(dict(arguments)))

@@ -1,13 +1,15 @@
 """The agent loop, in phases: prepare -> perceive -> confirm -> fuse -> (think -> act)* -> finish.
 
 - prepare: models the run needs and that are not in memory yet load (announced by
-  `ModelLoading` / `ModelLoaded`); the model and the router are resolved.
+  `ModelLoading` / `ModelLoaded`); the model and the router are resolved, the
+  configuration checked (`agentsdk.run._setup`).
 - perceive: the router runs every encoder on every part, concurrently; observations under
   their encoder's escalation threshold become perception interruptions.
 - confirm: decisions on those are applied (confirmed, corrected, dropped); while any is
   unanswered the run pauses.
-- fuse: observations and the user's text become one user message within the budget
-  (PII redacted first when the model is remote); input guardrails check it.
+- fuse: observations and the user's text become one user message within the budget;
+  input guardrails check it. (When PII is redacted, the model is wrapped in a
+  `RedactingModel` at prepare: it reads placeholders, everything else real values.)
 - think: one model turn (streamed as token deltas when someone listens).
 - act: the turn's tool calls pass the approval gate (`agentsdk.run._gate`, which decides);
   the cleared ones run in parallel (`agentsdk.run._act`, which runs); results go back to the
@@ -21,18 +23,16 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import time
-import uuid
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 from agentsdk.encoders.base import Observation
 from agentsdk.errors import ConfigurationError
 from agentsdk.events import (
     Event,
     InterruptionRaised,
-    ModelLoaded,
-    ModelLoading,
     PromptBuilt,
     RunFinished,
     RunStarted,
@@ -43,22 +43,19 @@ from agentsdk.fusion import FusedPrompt, fuse
 from agentsdk.history import trim_history
 from agentsdk.hitl.approvals import Evidence, EvidenceSection, Interruption, policy_fingerprint
 from agentsdk.hitl.audit import AuditEntry
-from agentsdk.kit import Kit
-from agentsdk.media import Image
 from agentsdk.messages import Message, Part, Text, ToolCall, new_call_id
-from agentsdk.models.base import ChatModel, FinishReason, ModelResponse
-from agentsdk.models.resolve import resolve_model
-from agentsdk.router import Router
+from agentsdk.models.base import AsyncChatModel, ChatModel, FinishReason, ModelResponse
 from agentsdk.run._act import Actor, Results
 from agentsdk.run._gate import Gate
 from agentsdk.run._lease import hold, stepped
+from agentsdk.run._setup import Tooling, set_up
 from agentsdk.run.result import Earlier, RunResult
 from agentsdk.run.state import RunState
-from agentsdk.tools import Tool, as_tool, tools_by_name
 
 if TYPE_CHECKING:
     from agentsdk.agent import Agent
     from agentsdk.safety import PIIVault
+    from agentsdk.safety.redacting_model import RedactingModel
 
 __all__ = ["execute", "resume"]
 
@@ -78,7 +75,7 @@ async def execute(
 ) -> RunResult:
     """A new run on `parts`; it continues `history`, or else the conversation saved for
     `thread_id`."""
-    run_id = uuid.uuid4().hex[:12]
+    run_id = os.urandom(6).hex()
     state = RunState(
         run_id=run_id,
         thread_id=thread_id or (run_id if agent.checkpointer is not None else None),
@@ -142,12 +139,16 @@ async def resume(
     return await _Run(agent, state.copy(), emit).go()
 
 
-def _redact_name(vault: PIIVault, observation: Observation) -> Observation:
-    """The observation with its part's name (a file name can hold an e-mail, a phone
-    number) redacted as well."""
-    if not observation.part_name:
-        return observation
-    return dataclasses.replace(observation, part_name=vault.redact(observation.part_name))
+_ON_THE_LOOP: dict[type, bool] = {}
+
+
+def _answers_on_the_loop(model: ChatModel) -> TypeGuard[AsyncChatModel]:
+    """Whether the model is an `AsyncChatModel` (checked once per class)."""
+    kind = type(model)
+    found = _ON_THE_LOOP.get(kind)
+    if found is None:
+        found = _ON_THE_LOOP[kind] = isinstance(model, AsyncChatModel)
+    return found
 
 
 def _describe(part: Part) -> str:
@@ -172,13 +173,13 @@ class _Run:
         self.started = time.perf_counter()
         self.trace = Trace()
         self.timings: dict[str, float] = {"model": 0.0, "tools": 0.0}
-        self.kit = (
-            agent.kit if agent.kit is not None else (Kit.stock() if agent.model is None else None)
-        )
-        self.tools: dict[str, Tool[..., Any]] = tools_by_name([as_tool(t) for t in agent.tools])
-        self.schemas = [tool.schema() for tool in self.tools.values()]
+        tooling = Tooling.of(agent)
+        self.kit, self.tools, self.schemas = tooling.kit, tooling.tools, tooling.schemas
+        self._tooling = tooling
         self._fingerprint: dict[str, str] | None = None
         self.vault: PIIVault | None = None
+        self.private: RedactingModel | None = None
+        """The model, wrapped, when PII is redacted for it."""
 
     @property
     def fingerprint(self) -> dict[str, str]:
@@ -187,120 +188,29 @@ class _Run:
         if self._fingerprint is None:
             approvals = self.agent.approvals
             self._fingerprint = {
-                name: policy_fingerprint(tool.schema(), approvals.get(name, tool.approval))
+                name: policy_fingerprint(tool.shared_schema(), approvals.get(name, tool.approval))
                 for name, tool in self.tools.items()
             }
         return self._fingerprint
 
     async def prepare(self) -> None:
-        """Load what the run needs (announced by `ModelLoading` / `ModelLoaded`, since a
-        first load takes seconds), then resolve the model and the router and check the
-        inputs against them."""
-        agent, kit, state = self.agent, self.kit, self.state
-        if kit is not None:
-            roles = [
-                role
-                for role in kit.unloaded()
-                if (role == "llm" and agent.model is None)
-                or (role != "llm" and agent.router is None and self.encoding)
-            ]
-            for index, role in enumerate(roles, start=1):
-                self.emit(
-                    ModelLoading(
-                        run_id=state.run_id,
-                        time=self.clock(),
-                        role=role,
-                        index=index,
-                        count=len(roles),
-                    )
-                )
-                began = time.perf_counter()
-                await asyncio.to_thread(kit.load, role)
-                seconds = time.perf_counter() - began
-                self.timings[f"load:{role}"] = seconds
-                self.emit(
-                    ModelLoaded(
-                        run_id=state.run_id,
-                        time=self.clock(),
-                        role=role,
-                        index=index,
-                        count=len(roles),
-                        seconds=seconds,
-                    )
-                )
-        if agent.model is not None:
-            self.model: ChatModel = await asyncio.to_thread(resolve_model, agent.model)
-        else:
-            self.model = kit.llm if kit is not None else resolve_model("stock")
-        if agent.router is not None:
-            self.router = agent.router
-        elif kit is not None and self.encoding:
-            self.router = Router.from_kit(kit)
-        else:
-            self.router = Router()
-        if self.redacting:
-            from agentsdk.safety import PIIVault
-
-            self.vault = PIIVault.from_dict(state.vault) if state.vault else PIIVault()
-        self._check_perception()
-        self._check_names()
-        if self.parts is not None:
-            self._check_parts(self.parts)
-            if agent.perception != "encoders":
-                side = agent.image_max_side
-                state.media = [
-                    p.resized(side) if isinstance(p, Image) else p
-                    for p in self.parts
-                    if not isinstance(p, Text)
-                ]
-
-    @property
-    def redacting(self) -> bool:
-        """Transcripts, OCR text and tool results are redacted before the model reads them."""
-        mode = self.agent.redact_pii
-        return mode == "always" or (mode == "remote" and self.model.remote)
-
-    def _check_perception(self) -> None:
-        agent = self.agent
-        if agent.perception != "encoders" and self.model.remote and not agent.remote_media:
-            raise ConfigurationError(
-                f"perception={agent.perception!r} would send images and audio to the remote "
-                f"model {self.model.name!r}, and pixels and sound cannot be redacted: pass "
-                "Agent(remote_media=True) to allow it, or use perception='encoders'"
-            )
-
-    def _check_names(self) -> None:
-        """A typo in an approval or escalation name must not switch a safeguard off."""
-        agent = self.agent
-        unknown = sorted(set(agent.approvals) - set(self.tools))
-        if unknown:
-            known = ", ".join(sorted(self.tools)) or "none"
-            raise ConfigurationError(
-                f"approvals name tools the agent does not have: {unknown}; its tools: {known}"
-            )
-        encoders = {e.name for e in self.router.encoders}
-        unknown = sorted(set(agent.escalation) - encoders) if self.encoding else []
-        if unknown:
-            known = ", ".join(sorted(encoders)) or "none"
-            raise ConfigurationError(
-                f"escalation names encoders the agent does not have: {unknown}; its "
-                f"encoders: {known}"
-            )
+        """Load, resolve and check what the run needs (`agentsdk.run._setup`)."""
+        setup = await set_up(
+            self.agent,
+            self._tooling,
+            self.state,
+            self.parts,
+            emit=self.emit,
+            clock=self.clock,
+            timings=self.timings,
+        )
+        self.model, self.router = setup.model, setup.router
+        self.vault, self.private = setup.vault, setup.private
 
     @property
     def encoding(self) -> bool:
         """Encoders turn media into observations (perception "encoders" or "both")."""
         return self.agent.perception != "native"
-
-    def _check_parts(self, parts: Sequence[Part]) -> None:
-        if not self.encoding:
-            return
-        for part in parts:
-            if not isinstance(part, Text) and not self.router.reading(part.modality):
-                raise ConfigurationError(
-                    f"no encoder reads {part.modality} parts: give the agent a kit or a "
-                    f"router with an encoder of modality {part.modality!r}"
-                )
 
     def clock(self) -> float:
         return time.perf_counter() - self.started
@@ -418,14 +328,9 @@ class _Run:
     async def fuse(self) -> None:
         began = time.perf_counter()
         state = self.state
-        observations, user_text = state.observations, state.user_text
-        if self.vault is not None:  # the model reads placeholders; tools get real values
-            vault = self.vault
-            observations = [_redact_name(vault, vault.redact_observation(o)) for o in observations]
-            user_text = vault.redact(user_text)
         prompt = fuse(
-            user_text,
-            observations,
+            state.user_text,
+            state.observations,
             budget=self.agent.limits.prompt_tokens,
             count_tokens=self.model.count_tokens,
         )
@@ -452,7 +357,8 @@ class _Run:
             *earlier.messages,
             Message.user(prompt.text, media=state.media),
         ]
-        await self.guard("input", prompt.text)
+        private = self.private  # input guardrails read the prompt as the model will
+        await self.guard("input", prompt.text if private is None else private.redact(prompt.text))
 
     async def guard(self, stage: Literal["input", "output"], text: str) -> None:
         """Run the agent's guardrails of `stage`; the runner decides: a tripwire raises
@@ -491,9 +397,12 @@ class _Run:
             request=self.request(),
             sources=self.sources(),
         )
-        if self.sink is None:
+        model = self.model
+        if self.sink is None and _answers_on_the_loop(model):
+            response = await model.agenerate(messages, tools=self.schemas, settings=settings)
+        elif self.sink is None:
             response = await asyncio.to_thread(
-                self.model.generate, messages, tools=self.schemas, settings=settings
+                model.generate, messages, tools=self.schemas, settings=settings
             )
         else:
             loop = asyncio.get_running_loop()
@@ -527,27 +436,22 @@ class _Run:
 
     def evidence(self) -> tuple[str, ...]:
         """What a grounded reply may take numbers from: the user's text and what was heard
-        and read (as the model reads them: redacted when redaction is on), and the earlier
-        turns' user messages (fused prompts, headers included); not this turn's prompt
-        scaffolding, image facts or vision tags."""
-        state, vault = self.state, self.vault
+        and read, and the earlier turns' user messages (fused prompts, headers included);
+        not this turn's prompt scaffolding, image facts or vision tags."""
+        state = self.state
         texts = [state.user_text] + [o.text for o in state.observations if o.kind in READ]
         texts += [m.content for m in state.history if m.role == "user"]
-        return tuple(vault.redact(t) if vault is not None else t for t in texts)
+        return tuple(texts)
 
     def request(self) -> tuple[str, ...]:
-        """What the person asked this turn: their text and what was heard (redacted as
-        the model reads them)."""
-        state, vault = self.state, self.vault
+        """What the person asked this turn: their text and what was heard."""
+        state = self.state
         texts = [state.user_text] + [o.text for o in state.observations if o.kind == "speech"]
-        texts = [t for t in texts if t.strip()]
-        return tuple(vault.redact(t) if vault is not None else t for t in texts)
+        return tuple(t for t in texts if t.strip())
 
     def sources(self) -> tuple[str, ...]:
-        """What was read this turn (OCR), redacted as the model reads it."""
-        state, vault = self.state, self.vault
-        texts = [o.text for o in state.observations if o.kind == "ocr" and o.text.strip()]
-        return tuple(vault.redact(t) if vault is not None else t for t in texts)
+        """What was read this turn (OCR)."""
+        return tuple(o.text for o in self.state.observations if o.kind == "ocr" and o.text.strip())
 
     def pause(self) -> RunResult:
         state = self.state
@@ -566,8 +470,9 @@ class _Run:
         state = self.state
         last = state.messages[-1] if state.messages else None
         text = last.content if last is not None and last.role == "assistant" else ""
-        await self.guard("output", text)  # what the model wrote, before restoring PII
-        state.text = text if self.vault is None else self.vault.restore(text)
+        private = self.private  # output guardrails read what the model wrote (placeholders)
+        await self.guard("output", text if private is None else private.written)
+        state.text = text
         state.phase = "finished"
         state.finish_reason = reason
         self.checkpoint()

@@ -49,7 +49,8 @@ class RunResult:
     """Model turns taken."""
     finish_reason: FinishReason
     messages: tuple[Message, ...]
-    """The conversation the model saw, tool messages included."""
+    """The conversation, tool messages included, with real values (a model that must not
+    read PII reads it through a `RedactingModel`: see `agentsdk.safety`)."""
     prompt: FusedPrompt
     """The fused user message, with its sections and what the budget dropped."""
     perception_failures: tuple[tuple[int, str, str], ...] = ()

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from agentsdk.codec import from_data, options, to_data
 from agentsdk.encoders.base import Observation
 from agentsdk.errors import ConfigurationError, TamperedStateError
 from agentsdk.fusion import FusedPrompt
@@ -49,26 +50,36 @@ Phase = Literal["confirm", "think", "act", "finished"]
 `act` (the last turn's tool calls), `finished`."""
 
 
+def _media_out(items: list[MediaPart]) -> list[dict[str, Any]]:
+    return [media_to_dict(item) for item in items]
+
+
+def _media_in(items: list[Mapping[str, Any]]) -> list[MediaPart]:
+    return [media_from_dict(item) for item in items]
+
+
 @dataclass(kw_only=True)
 class RunState:
     """Everything a paused or finished run needs to go on. Plain data; JSON round trip."""
 
     run_id: str
     thread_id: str | None = None
-    phase: Phase = "confirm"
+    phase: Phase = field(default="confirm", metadata=options(required=True))
     parts: list[str] = field(default_factory=list)
     """A description of each input part ("text", "image receipt.png")."""
     user_text: str = ""
     history: list[Message] = field(default_factory=list)
     """Earlier turns of the thread, before the budget trims them (see `agentsdk.history`)."""
-    media: list[MediaPart] = field(default_factory=list)
+    media: list[MediaPart] = field(
+        default_factory=list, metadata=options(encode=_media_out, decode=_media_in)
+    )
     """Images and audio sent natively with the user message (`Agent(perception=...)`)."""
     observations: list[Observation] = field(default_factory=list)
     """What the encoders perceived, corrections applied; never re-encoded on resume."""
     perception_failures: list[tuple[int, str, str]] = field(default_factory=list)
     prompt: FusedPrompt | None = None
     messages: list[Message] = field(default_factory=list)
-    """The conversation as the model saw it (placeholders where PII was redacted)."""
+    """The conversation, with real values (a `RedactingModel` shows a model placeholders)."""
     step: int = 0
     """Model turns taken."""
     turn_calls: list[ToolCall] = field(default_factory=list)
@@ -174,40 +185,9 @@ class RunState:
     # -- JSON --------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "format": FORMAT_VERSION,
-            "run_id": self.run_id,
-            "thread_id": self.thread_id,
-            "phase": self.phase,
-            "parts": list(self.parts),
-            "user_text": self.user_text,
-            "history": [m.to_dict() for m in self.history],
-            "media": [media_to_dict(item) for item in self.media],
-            "observations": [o.to_dict() for o in self.observations],
-            "perception_failures": [list(f) for f in self.perception_failures],
-            "prompt": None if self.prompt is None else self.prompt.to_dict(),
-            "messages": [m.to_dict() for m in self.messages],
-            "step": self.step,
-            "turn_calls": [c.to_dict() for c in self.turn_calls],
-            "turn_results": {k: _result_dict(r) for k, r in self.turn_results.items()},
-            "running": list(self.running),
-            "tool_calls": [c.to_dict() for c in self.tool_calls],
-            "tool_results": [_result_dict(r) for r in self.tool_results],
-            "interruptions": [i.to_dict() for i in self.interruptions],
-            "decisions": {k: d.to_dict() for k, d in self.decisions.items()},
-            "approved_tools": list(self.approved_tools),
-            "usage": {
-                "input_tokens": self.usage.input_tokens,
-                "output_tokens": self.usage.output_tokens,
-            },
-            "text": self.text,
-            "finish_reason": self.finish_reason,
-            "audit": [entry.to_dict() for entry in self.audit],
-            "vault": dict(self.vault),
-            "updated": self.updated,
-            "version": self.version,
-            "agent": dict(self.agent),
-        }
+        """JSON-ready: the format version, then the fields (`agentsdk.codec.to_data`;
+        messages in the OpenAI chat format, media parts as their encoded files)."""
+        return {"format": FORMAT_VERSION, **to_data(self)}
 
     def to_json(self, *, key: str | bytes | None = None) -> str:
         """The state as JSON; with `key`, signed (HMAC-SHA256 of its canonical form)."""
@@ -225,43 +205,9 @@ class RunState:
                 f"{sorted(_READS)}"
             )
         try:
-            prompt = data.get("prompt")
-            return cls(
-                run_id=data["run_id"],
-                thread_id=data.get("thread_id"),
-                phase=data["phase"],
-                parts=list(data.get("parts") or ()),
-                user_text=data.get("user_text", ""),
-                history=[Message.from_dict(m) for m in data.get("history") or ()],
-                media=[media_from_dict(m) for m in data.get("media") or ()],
-                observations=[Observation.from_dict(o) for o in data.get("observations") or ()],
-                perception_failures=[
-                    (int(f[0]), str(f[1]), str(f[2])) for f in data.get("perception_failures") or ()
-                ],
-                prompt=None if prompt is None else FusedPrompt.from_dict(prompt),
-                messages=[Message.from_dict(m) for m in data.get("messages") or ()],
-                step=int(data.get("step", 0)),
-                turn_calls=[ToolCall.from_dict(c) for c in data.get("turn_calls") or ()],
-                turn_results={
-                    k: ToolResult(**r) for k, r in (data.get("turn_results") or {}).items()
-                },
-                running=list(data.get("running") or ()),
-                tool_calls=[ToolCall.from_dict(c) for c in data.get("tool_calls") or ()],
-                tool_results=[ToolResult(**r) for r in data.get("tool_results") or ()],
-                interruptions=[Interruption.from_dict(i) for i in data.get("interruptions") or ()],
-                decisions={
-                    k: Decision.from_dict(d) for k, d in (data.get("decisions") or {}).items()
-                },
-                approved_tools=list(data.get("approved_tools") or ()),
-                usage=Usage(**(data.get("usage") or {})),
-                text=data.get("text", ""),
-                finish_reason=data.get("finish_reason"),
-                audit=[AuditEntry.from_dict(e) for e in data.get("audit") or ()],
-                vault=dict(data.get("vault") or {}),
-                updated=float(data.get("updated", 0.0)),
-                version=int(data.get("version", 0)),
-                agent={str(k): str(v) for k, v in (data.get("agent") or {}).items()},
-            )
+            return from_data(cls, data)
+        except ConfigurationError as exc:  # names the field that does not fit
+            raise ConfigurationError(f"not a valid run state: {exc}") from exc
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigurationError(f"not a valid run state: {type(exc).__name__}: {exc}") from exc
 
@@ -293,12 +239,3 @@ def _signature(data: Mapping[str, Any], key: str | bytes) -> str:
     secret = key.encode() if isinstance(key, str) else key
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hmac.new(secret, canonical.encode(), hashlib.sha256).hexdigest()
-
-
-def _result_dict(result: ToolResult) -> dict[str, Any]:
-    return {
-        "call_id": result.call_id,
-        "name": result.name,
-        "content": result.content,
-        "is_error": result.is_error,
-    }

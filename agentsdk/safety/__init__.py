@@ -2,7 +2,7 @@
 
 - `agentsdk.safety.redaction`: e-mails, phone numbers, card numbers (Luhn), IBANs (mod-97) and
   national identifiers become reversible placeholders (`PIIVault`) before a remote model
-  reads them.
+  reads them; `RedactingModel` wraps a chat model so that it reads placeholders only.
 - `agentsdk.safety.guardrails`: input/output guardrails that return a verdict; the runner
   decides (the agent raises `GuardrailTripped`).
 """
@@ -23,6 +23,7 @@ from agentsdk.safety.guardrails import (
     pii_output_guardrail,
     tripwire_error,
 )
+from agentsdk.safety.redacting_model import RedactingModel
 from agentsdk.safety.redaction import (
     BUILTIN_KINDS,
     IBAN_LENGTHS,
@@ -46,6 +47,7 @@ __all__ = [
     "PIIFinding",
     "PIIPattern",
     "PIIVault",
+    "RedactingModel",
     "Redactor",
     "check_guardrails",
     "find_injections",

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from agentsdk.codec import Serialisable
 from agentsdk.errors import ConfigurationError, GuardrailTripped
 from agentsdk.safety.redaction import Redactor
 
@@ -36,7 +37,7 @@ GuardrailStage = Literal["input", "output"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GuardrailVerdict:
+class GuardrailVerdict(Serialisable):
     """What one guardrail decided about one text. The runner acts on `tripwire`."""
 
     tripwire: bool
@@ -57,23 +58,6 @@ class GuardrailVerdict:
         cls, message: str, *, name: str = "", details: Mapping[str, Any] | None = None
     ) -> GuardrailVerdict:
         return cls(tripwire=True, name=name, message=message, details=dict(details or {}))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "tripwire": self.tripwire,
-            "name": self.name,
-            "message": self.message,
-            "details": dict(self.details),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> GuardrailVerdict:
-        return cls(
-            tripwire=bool(data["tripwire"]),
-            name=str(data.get("name", "")),
-            message=str(data.get("message", "")),
-            details=dict(data.get("details") or {}),
-        )
 
 
 GuardrailFunction = Callable[[str, Any], GuardrailVerdict | Awaitable[GuardrailVerdict]]

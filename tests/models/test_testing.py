@@ -82,3 +82,40 @@ def test_function_model_takes_a_function_of_the_messages_alone() -> None:
 def test_fakes_satisfy_the_protocol() -> None:
     assert isinstance(ScriptedModel([]), ChatModel)
     assert isinstance(FunctionModel(lambda m, c: ""), ChatModel)
+
+
+def test_test_models_answer_on_the_event_loop_and_take_async_functions() -> None:
+    import asyncio
+    import threading
+
+    from agentsdk import Agent, ToolCall, tool
+    from agentsdk.models.base import AsyncChatModel
+
+    threads: list[str] = []
+
+    async def decide(messages: list[Message]) -> str | ToolCall:
+        threads.append(threading.current_thread().name)
+        await asyncio.sleep(0)
+        if any(m.role == "tool" for m in messages):
+            return "it is " + messages[-1].content
+        return ToolCall("add", {"a": 1, "b": 2})
+
+    @tool
+    def add(a: int, b: int) -> int:
+        """Add two numbers."""
+        return a + b
+
+    model = FunctionModel(decide)
+    assert isinstance(model, AsyncChatModel) and isinstance(ScriptedModel([]), AsyncChatModel)
+    agent = Agent(model=model, tools=[add])
+    assert agent.run("1 + 2?").text == "it is 3"
+    assert asyncio.run(agent.arun("1 + 2?")).text == "it is 3"
+    assert set(threads) == {threading.main_thread().name}  # no hand-off to a worker thread
+    # called from sync code the async function is run to its end; inside a loop it is refused
+    assert FunctionModel(decide).generate([Message.user("q")]).tool_calls[0].name == "add"
+
+    async def inside() -> None:
+        with pytest.raises(ConfigurationError, match="agenerate"):
+            FunctionModel(decide).generate([Message.user("q")])
+
+    asyncio.run(inside())

@@ -444,15 +444,6 @@ def test_both_sends_observations_and_media() -> None:
     assert len(result.observations) == 1
 
 
-def test_native_media_go_to_a_remote_model_only_when_allowed() -> None:
-    model = ScriptedModel(["grey"], remote=True)
-    with pytest.raises(ConfigurationError, match="remote_media=True"):
-        Agent(model=model, router=Router(), perception="native").run(["?", _big_picture()])
-    assert model.calls == []
-    allowed = Agent(model=model, router=Router(), perception="native", remote_media=True)
-    assert allowed.run(["?", _big_picture()]).text == "grey"
-
-
 def test_native_media_survive_a_pause_as_json() -> None:
     @tool(approval="always")
     def archive(name: str) -> str:
@@ -472,54 +463,6 @@ def test_native_media_survive_a_pause_as_json() -> None:
     done = agent.resume(restored.approve(restored.interruptions[0]))
     assert done.text == "Archived."
     assert model.calls[1].messages[1].media[0].to_array().mean() == 200
-
-
-# -- loading: a first run announces the models it waits for --------------------------------
-
-
-def test_models_that_must_load_are_announced(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import hashlib
-
-    from agentsdk import Kit, weights
-    from agentsdk.events import ModelLoaded, ModelLoading
-    from agentsdk.weights import ComponentSpec, WeightFile
-
-    package = tmp_path / "fake_llm_weights"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "w.bin").write_bytes(b"weights")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(weights, "_shared", {})  # nothing loaded in this process yet
-
-    def load(spec: ComponentSpec, folder: Path) -> ScriptedModel:
-        time.sleep(0.05)
-        return ScriptedModel(["hello", "again"])
-
-    spec = ComponentSpec(
-        role="llm",
-        model="fake",
-        distribution="fake-llm-weights",
-        package="fake_llm_weights",
-        folder="",
-        files=(WeightFile("w.bin", 7, hashlib.sha256(b"weights").hexdigest()),),
-        runtime=(),
-        loader=load,
-    )
-    agent = Agent(kit=Kit(components={"llm": spec}, name="fake"), router=Router())
-    events = list(agent.stream_sync("hi"))
-    loading = [e for e in events if isinstance(e, ModelLoading | ModelLoaded)]
-    assert [(e.type, e.role, e.index, e.count) for e in loading] == [  # type: ignore[attr-defined]
-        ("model_loading", "llm", 1, 1),
-        ("model_loaded", "llm", 1, 1),
-    ]
-    assert loading[1].seconds >= 0.05  # type: ignore[attr-defined]
-    assert events.index(loading[1]) < next(
-        i for i, e in enumerate(events) if isinstance(e, PromptBuilt)
-    )
-    again = Agent(kit=Kit(components={"llm": spec}, name="fake"), router=Router())
-    assert again.run("hi").trace.of_type(ModelLoading) == []  # shared: nothing to load
 
 
 def test_the_model_gets_the_evidence_a_grounded_reply_may_use() -> None:
@@ -549,15 +492,3 @@ def test_the_model_gets_the_evidence_a_grounded_reply_may_use() -> None:
     assert "Tea 3.50 mail <EMAIL_1>" in evidence  # as the model reads it: redacted
     assert not any("480x400" in text for text in evidence)  # image facts are not evidence
     assert not any("confidence" in text for text in evidence)  # nor the prompt's headers
-
-
-def test_a_typo_in_an_approval_or_escalation_name_is_an_error() -> None:
-    model = ScriptedModel(["ok"])
-    with pytest.raises(
-        ConfigurationError, match=r"approvals name tools .*\['Add'\]; its tools: add"
-    ):
-        Agent(model=model, tools=[add], approvals={"Add": "always"}).run("hi")
-    ocr = FixedEncoder("ocr", "image", "x", 0.9)
-    with pytest.raises(ConfigurationError, match=r"\['speach'\]; its encoders: ocr"):
-        Agent(model=model, router=Router(image=[ocr]), escalation={"speach": 0.3}).run("hi")
-    assert model.calls == []  # refused before anything ran

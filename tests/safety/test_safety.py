@@ -1,24 +1,36 @@
-"""`agentsdk.safety` gathers redaction and guardrails in one place."""
+"""`agentsdk.safety` gathers redaction, the redacting model and guardrails in one place."""
 
 from __future__ import annotations
 
 import agentsdk.safety
 import agentsdk.safety.guardrails
+import agentsdk.safety.redacting_model
 import agentsdk.safety.redaction
+
+MODULES = (
+    agentsdk.safety.redaction,
+    agentsdk.safety.redacting_model,
+    agentsdk.safety.guardrails,
+)
 
 
 def test_safety_re_exports_redaction_and_guardrails() -> None:
-    names = set(agentsdk.safety.redaction.__all__) | set(agentsdk.safety.guardrails.__all__)
+    names = {name for module in MODULES for name in module.__all__}
     assert set(agentsdk.safety.__all__) == names
     for name in names:
-        assert getattr(agentsdk.safety, name) is (
-            getattr(agentsdk.safety.redaction, name, None)
-            or getattr(agentsdk.safety.guardrails, name)
-        )
+        (holder,) = [module for module in MODULES if name in module.__all__]
+        assert getattr(agentsdk.safety, name) is getattr(holder, name)
 
 
 def test_public_names() -> None:
     import agentsdk
 
-    for name in ("PIIVault", "Redactor", "GuardrailTripped", "check_guardrails", "find_pii"):
+    for name in (
+        "PIIVault",
+        "RedactingModel",
+        "Redactor",
+        "GuardrailTripped",
+        "check_guardrails",
+        "find_pii",
+    ):
         assert name in agentsdk.__all__
