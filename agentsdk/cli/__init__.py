@@ -57,6 +57,26 @@ def _eval(args: argparse.Namespace) -> int:
     )
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from agentsdk.cli.serve import ServeOptions, new_key_entry, serve
+
+    if args.new_key:
+        print(new_key_entry(args.new_key, args.scopes))
+        return 0
+    if not args.agents:
+        raise ConfigurationError("give the agents to serve: --agents FILE.py:NAME")
+    return serve(
+        ServeOptions(
+            agents=args.agents,
+            host=args.host,
+            port=args.port,
+            keys=args.keys,
+            max_runs=args.max_runs,
+            max_body_mb=args.max_body_mb,
+        )
+    )
+
+
 def _threshold(text: str) -> tuple[str, float]:
     name, _, value = text.partition("=")
     try:
@@ -230,6 +250,22 @@ def build_parser() -> argparse.ArgumentParser:
     evals.add_argument("--concurrency", type=int, default=1, help="cases at once (default 1)")
     evals.add_argument("--root", default="evals", help="folder of named suites (default evals)")
     evals.set_defaults(handler=_eval)
+    served = commands.add_parser(
+        "serve", help="serve agents over an OpenAI-compatible HTTP API, with threads to review"
+    )
+    served.add_argument("--agents", help="FILE.py:NAME or MODULE:NAME (agents by name)")
+    served.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    served.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    served.add_argument("--keys", type=Path, help="key file (JSON); without it: loopback only")
+    served.add_argument("--max-runs", type=int, default=8, help="runs at once (default 8)")
+    served.add_argument(
+        "--max-body-mb", type=float, default=32.0, help="largest request, MB (default 32)"
+    )
+    served.add_argument("--new-key", metavar="NAME", help="print a new key and its entry")
+    served.add_argument(
+        "--scopes", default="run", help="scopes of --new-key: run,review (default run)"
+    )
+    served.set_defaults(handler=_serve)
     return parser
 
 
