@@ -13,6 +13,8 @@ over named agents, threads that pause for people and resume, and the health chec
 | `GET /v1/threads/{thread}?agent=NAME`      | run    | the thread's newest state, summarised   |
 | `GET /v1/interruptions`                    | review | pending decisions across every thread   |
 | `POST /v1/threads/{thread}/decisions`      | review | decide one interruption, then resume    |
+| `GET /v1/media/{sha256}`                   | review | an image or clip a run was given        |
+| `GET /review`                              | -      | the reviewer's page (its data: review)  |
 
 Errors are JSON (`{"error": {"message", "type", "code"}}`) with a 4xx status that says
 what is wrong; an unexpected failure is a 500 that names no internals (the traceback
@@ -24,24 +26,28 @@ it) unless `cors_origins` lists some.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import functools
+import hashlib
 import json
 import logging
 import math
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agentsdk.agent import Agent
+from agentsdk.encoders.base import Observation
 from agentsdk.errors import (
     AgentSDKError,
     ConfigurationError,
@@ -54,8 +60,10 @@ from agentsdk.events import RunFinished, TokenDelta
 from agentsdk.hitl.approvals import Decision
 from agentsdk.kit import Kit
 from agentsdk.media import Audio
+from agentsdk.messages import Part, Text
 from agentsdk.run.result import RunResult
 from agentsdk.run.state import RunState
+from agentsdk.serve.media_store import MediaStore
 from agentsdk.serve.metrics import Metrics
 from agentsdk.serve.openai_api import (
     ChatRequest,
@@ -201,11 +209,13 @@ def create_app(
     keys: KeyRing | None = None,
     limits: ServerLimits | None = None,
     speech_kit: Kit | None = None,
+    media: MediaStore | None = None,
 ) -> FastAPI:
     """The app serving `agents` by name. Without `keys` every request is allowed: for a
     server on loopback only (`agentsdk serve` refuses to listen elsewhere without keys).
     Transcriptions use `speech_kit`'s speech model (default: the stock kit's Whisper,
-    loaded on the first request)."""
+    loaded on the first request). The images and clips of the runs it starts are kept in
+    `media` (default: a temporary folder) for reviewers to see."""
     if not agents:
         raise ConfigurationError("a server needs at least one agent")
     limits = limits or ServerLimits()
@@ -216,6 +226,7 @@ def create_app(
 
         app.add_middleware(CORSMiddleware, allow_origins=list(limits.cors_origins))
     metrics = Metrics()
+    kept = media if media is not None else MediaStore()
     transcriber = functools.cache(lambda: speech_kit or Kit.stock())
     running = _Slots(limits.max_runs, limits.retry_after, metrics)
     app.state.keys = keys
@@ -304,6 +315,7 @@ def create_app(
     async def chat(request: ChatRequest, key: RunKey) -> dict[str, Any] | StreamingResponse:
         agent = agent_named(request.model)
         parts, history = request_inputs(request)
+        await asyncio.to_thread(_keep, kept, parts)
         if request.thread_id is not None and agent.checkpointer is None:
             raise ApiError(400, f"agent {request.model!r} keeps no threads", "no_threads")
         earlier = None if request.thread_id is not None else history
@@ -367,6 +379,7 @@ def create_app(
         parts = content_parts(body.input)
         if not parts:
             raise InputError("the input is empty")
+        await asyncio.to_thread(_keep, kept, parts)
         async with running.slot():
             result = await agent.arun(parts, thread_id=thread_id)
         metrics.ran(result)
@@ -390,9 +403,33 @@ def create_app(
                 state = await asyncio.to_thread(store.load, thread_id)
                 if state is None or not state.pending:
                     continue
+                observations = [_seen(o) for o in state.observations]
                 for interruption in state.pending:
-                    found.append({"agent": name, "thread_id": thread_id, **interruption.to_dict()})
+                    found.append(
+                        {
+                            "agent": name,
+                            "thread_id": thread_id,
+                            **interruption.to_dict(),
+                            "observations": observations,
+                        }
+                    )
         return {"object": "list", "data": found}
+
+    @app.get("/v1/media/{sha256}")
+    async def media_part(sha256: str, key: ReviewKey) -> Response:
+        found = await asyncio.to_thread(kept.get, sha256)
+        if found is None:
+            raise ApiError(404, f"no media part {sha256!r} is kept here", "unknown_media")
+        data, mime = found
+        return Response(data, media_type=mime, headers={"Cache-Control": "no-store"})
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        return Response(status_code=204)
+
+    @app.get("/review", response_class=HTMLResponse)
+    async def review() -> HTMLResponse:
+        return HTMLResponse(REVIEW_PAGE, headers=REVIEW_HEADERS)
 
     @app.post("/v1/threads/{thread_id}/decisions")
     async def decide(thread_id: str, body: DecisionInput, key: ReviewKey) -> dict[str, Any]:
@@ -416,6 +453,37 @@ def create_app(
         return _summary(body.agent, thread_id, result.state, result)
 
     return app
+
+
+REVIEW_PAGE = (resources.files("agentsdk.serve") / "review.html").read_text(encoding="utf-8")
+"""The reviewer's page: plain HTML, CSS and one inline script (no build step)."""
+_SCRIPT = REVIEW_PAGE.split("<script>", 1)[1].split("</script>", 1)[0]
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
+REVIEW_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; connect-src 'self'; img-src 'self' blob:; "
+        f"style-src 'unsafe-inline'; script-src 'sha256-{_SCRIPT_HASH}'; "
+        "form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+"""Only the page's own script runs, only this server is reached, and no other site may
+frame it."""
+
+
+def _keep(store: MediaStore, parts: Sequence[Part]) -> None:
+    for part in parts:
+        if not isinstance(part, Text):
+            store.put(part)
+
+
+def _seen(observation: Observation) -> dict[str, Any]:
+    """An observation for the reviewer's page (its embedding left out)."""
+    data: dict[str, Any] = observation.to_dict()
+    data.pop("embedding", None)
+    return data
 
 
 def _decision(body: DecisionInput, key: ApiKey | None) -> Decision:
