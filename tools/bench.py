@@ -13,6 +13,9 @@
                                          # --small: a 6-layer model, on the CPU if no GPU
     python tools/bench.py gpu --diagnose-stream  # where LocalModel.stream loses time, step
                                          # by step from bare generate (prints a table)
+    python tools/bench.py serve          # agentsdk serve under load on loopback: latency,
+                                         # throughput, refusals over capacity (--seconds,
+                                         # --clients)
     python tools/bench.py all --json     # everything, as JSON
 
 Results and the machine they came from go in BENCHMARKS.md.
@@ -36,6 +39,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.* and tools.* helpers
 
 from tools.bench_gpu import bench_gpu, diagnose_stream, print_gpu, timed
+from tools.bench_serve import bench_serve, print_serve
 from tools.bench_speech import bench_speech, print_speech
 
 
@@ -473,9 +477,12 @@ def main(argv: list[str]) -> int:
             "plan",
             "remote",
             "gpu",
+            "serve",
             "all",
         ],
     )
+    parser.add_argument("--seconds", type=float, default=10.0, help="serve: seconds of load")
+    parser.add_argument("--clients", type=int, default=8, help="serve: concurrent clients")
     parser.add_argument("--runs", type=int, default=500, help="runs per timing (loop)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
@@ -510,6 +517,8 @@ def main(argv: list[str]) -> int:
         result["plan"] = bench_plan(args.rounds)
     if args.suite in ("remote", "all"):
         result["remote"] = bench_remote(args.rounds, max_tokens)
+    if args.suite in ("serve", "all"):
+        result["serve"] = bench_serve(args.seconds, args.clients)
     if args.suite == "gpu" and args.diagnose_stream:
         diagnosis = diagnose_stream(
             args.rounds, args.max_tokens or 128, small=args.small, budget_s=args.budget
@@ -533,6 +542,8 @@ def main(argv: list[str]) -> int:
                 print(f"| {key} | {value} |")
     if "speech" in result:
         print_speech(result["speech"])
+    if "serve" in result:
+        print_serve(result["serve"])
     if "gpu" in result:
         print_gpu(result["gpu"])
     return failed
