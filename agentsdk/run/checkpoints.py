@@ -96,17 +96,77 @@ def _alive(owner: str) -> bool:
     return True
 
 
-def _newest_at(db: sqlite3.Connection, thread_id: str, version: int) -> int:
-    """The thread's newest checkpoint, which must be `version` (else `StaleStateError`)."""
-    (last,) = db.execute(
-        "SELECT COALESCE(MAX(seq), 0) FROM checkpoints WHERE thread_id = ?", (thread_id,)
-    ).fetchone()
+def _refuse_if_held(thread_id: str, owner: str, holder: str, until: float, now: float) -> None:
+    """`ThreadBusyError` when `holder`, another owner and alive, holds the thread until
+    `until` (Unix time; `now` is the time the store compares it with)."""
+    if holder != owner and until > now and _alive(holder):
+        raise ThreadBusyError(
+            f"thread {thread_id!r} is being run by {holder} (its lease ends in "
+            f"{until - now:.0f} s): wait for that run, then load the thread again",
+            holder=holder,
+            until=until,
+        )
+
+
+def _check_newest(thread_id: str, last: int, version: int) -> int:
+    """`last`, the thread's newest checkpoint, which must be `version` (else
+    `StaleStateError`)."""
     if last != version:
         raise StaleStateError(
             f"thread {thread_id!r} moved on (checkpoint {last}) since this state was taken "
             f"(checkpoint {version}): another run went on from it; load the thread again"
         )
     return int(last)
+
+
+def _newest_at(db: sqlite3.Connection, thread_id: str, version: int) -> int:
+    """The thread's newest checkpoint, which must be `version` (else `StaleStateError`)."""
+    (last,) = db.execute(
+        "SELECT COALESCE(MAX(seq), 0) FROM checkpoints WHERE thread_id = ?", (thread_id,)
+    ).fetchone()
+    return _check_newest(thread_id, last, version)
+
+
+def _check_settings(keep: int | None, key: str | bytes | None, lease_seconds: float) -> None:
+    """Refuse the settings every store shares when they cannot work."""
+    if keep is not None and keep < 1:
+        raise ConfigurationError("keep must be at least 1")
+    if key is not None and not key:
+        raise ConfigurationError("a signing key must not be empty")
+    if not lease_seconds > 0:
+        raise ConfigurationError("lease_seconds must be positive")
+
+
+@contextmanager
+def _saving(state: RunState) -> Iterator[tuple[str, int]]:
+    """Around one save: the state must have a thread, is stamped `updated` now; yields
+    the thread and the version the state was loaded at, which it gets back if the save
+    fails."""
+    if not state.thread_id:
+        raise ConfigurationError("a state needs a thread_id to be checkpointed")
+    state.updated = time.time()
+    loaded_at = state.version
+    try:
+        yield state.thread_id, loaded_at
+    except BaseException:
+        state.version = loaded_at
+        raise
+
+
+def _audit_rows(state: RunState) -> list[tuple[object, ...]]:
+    """The state's audit entries as rows: id, thread, run, time, actor, action, JSON."""
+    return [
+        (
+            e.id,
+            state.thread_id,
+            e.run_id,
+            e.time,
+            e.actor,
+            e.action,
+            json.dumps(e.to_dict(), ensure_ascii=False),
+        )
+        for e in state.audit
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,12 +227,7 @@ class SQLiteCheckpointStore:
         a run's hold on its thread lasts unless renewed (a running run renews it)."""
         if str(path) == ":memory:":
             raise ConfigurationError("checkpoints must outlive the process: give a file path")
-        if keep is not None and keep < 1:
-            raise ConfigurationError("keep must be at least 1")
-        if key is not None and not key:
-            raise ConfigurationError("a signing key must not be empty")
-        if not lease_seconds > 0:
-            raise ConfigurationError("lease_seconds must be positive")
+        _check_settings(keep, key, lease_seconds)
         self.path = Path(path).expanduser()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.keep = keep
@@ -194,19 +249,15 @@ class SQLiteCheckpointStore:
     def save(self, state: RunState) -> None:
         """Append the state as the thread's newest checkpoint, with its new audit entries,
         if the thread has not moved on from `state.version` (else `StaleStateError`)."""
-        if not state.thread_id:
-            raise ConfigurationError("a state needs a thread_id to be checkpointed")
-        state.updated = time.time()
-        loaded_at = state.version
-        with self._connect() as db:
+        with _saving(state) as (thread, loaded_at), self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                last = _newest_at(db, state.thread_id, loaded_at)
+                last = _newest_at(db, thread, loaded_at)
                 state.version = last + 1
                 db.execute(
                     "INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
-                        state.thread_id,
+                        thread,
                         last + 1,
                         state.run_id,
                         state.phase,
@@ -216,28 +267,15 @@ class SQLiteCheckpointStore:
                     ),
                 )
                 db.executemany(
-                    "INSERT OR IGNORE INTO audit VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            e.id,
-                            state.thread_id,
-                            e.run_id,
-                            e.time,
-                            e.actor,
-                            e.action,
-                            json.dumps(e.to_dict(), ensure_ascii=False),
-                        )
-                        for e in state.audit
-                    ],
+                    "INSERT OR IGNORE INTO audit VALUES (?, ?, ?, ?, ?, ?, ?)", _audit_rows(state)
                 )
                 if self.keep is not None:
                     db.execute(
                         "DELETE FROM checkpoints WHERE thread_id = ? AND seq <= ?",
-                        (state.thread_id, last + 1 - self.keep),
+                        (thread, last + 1 - self.keep),
                     )
                 db.execute("COMMIT")
             except BaseException:
-                state.version = loaded_at
                 db.execute("ROLLBACK")
                 raise
 
@@ -261,13 +299,8 @@ class SQLiteCheckpointStore:
                 row = db.execute(
                     "SELECT owner, expires FROM leases WHERE thread_id = ?", (thread_id,)
                 ).fetchone()
-                if row is not None and row[0] != owner and row[1] > now and _alive(row[0]):
-                    raise ThreadBusyError(
-                        f"thread {thread_id!r} is being run by {row[0]} (its lease ends in "
-                        f"{row[1] - now:.0f} s): wait for that run, then load the thread again",
-                        holder=row[0],
-                        until=row[1],
-                    )
+                if row is not None:
+                    _refuse_if_held(thread_id, owner, row[0], row[1], now)
                 if version is not None:
                     _newest_at(db, thread_id, version)
                 db.execute(
