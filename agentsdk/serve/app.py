@@ -13,6 +13,7 @@ over named agents, threads that pause for people and resume, and the health chec
 | `GET /v1/threads/{thread}?agent=NAME`      | run    | the thread's newest state, summarised   |
 | `GET /v1/interruptions`                    | review | pending decisions across every thread   |
 | `POST /v1/threads/{thread}/decisions`      | review | decide one interruption, then resume    |
+| `POST /v1/threads/{thread}/resume`         | run    | go on with a run that stopped           |
 | `GET /v1/media/{sha256}`                   | review | an image or clip a run was given        |
 | `GET /review`                              | -      | the reviewer's page (its data: review)  |
 
@@ -189,6 +190,12 @@ class RunInput(BaseModel):
 
     agent: str
     input: str | list[dict[str, Any]] = Field(description="text, or OpenAI content parts")
+
+
+class ResumeInput(BaseModel):
+    """`POST /v1/threads/{thread}/resume`."""
+
+    agent: str
 
 
 class DecisionInput(BaseModel):
@@ -414,6 +421,23 @@ def create_app(
                         }
                     )
         return {"object": "list", "data": found}
+
+    @app.post("/v1/threads/{thread_id}/resume")
+    async def resume(thread_id: str, body: ResumeInput, key: RunKey) -> dict[str, Any]:
+        """Go on with a thread whose run stopped (its process died, or decisions were
+        recorded elsewhere); a run that waits for people pauses again."""
+        agent = agent_named(body.agent)
+        store = store_of(body.agent)
+        state = await asyncio.to_thread(store.load, thread_id)
+        if state is None:
+            message = f"agent {body.agent!r} has no thread {thread_id!r}"
+            raise ApiError(404, message, "unknown_thread")
+        if state.phase == "finished":
+            raise ApiError(409, f"thread {thread_id!r} has finished its run", "finished")
+        async with running.slot():
+            result = await agent.aresume(state)
+        metrics.ran(result)
+        return _summary(body.agent, thread_id, result.state, result)
 
     @app.get("/v1/media/{sha256}")
     async def media_part(sha256: str, key: ReviewKey) -> Response:
