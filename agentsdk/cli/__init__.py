@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from agentsdk.errors import AgentSDKError, ConfigurationError
+from agentsdk.errors import AgentSDKError, ConfigurationError, MissingDependencyError
 
 __all__ = ["main"]
 
@@ -58,7 +58,13 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from agentsdk.cli.serve import ServeOptions, new_key_entry, serve
+    try:
+        from agentsdk.cli.serve import ServeOptions, new_key_entry, serve
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"agentsdk serve needs the serve extra ({exc.name} is missing): "
+            "pip install 'agentsdk[serve]'"
+        ) from None
 
     if args.new_key:
         print(new_key_entry(args.new_key, args.scopes))
@@ -73,6 +79,7 @@ def _serve(args: argparse.Namespace) -> int:
             keys=args.keys,
             max_runs=args.max_runs,
             max_body_mb=args.max_body_mb,
+            ray_replicas=args.replicas if args.ray else None,
         )
     )
 
@@ -261,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     served.add_argument(
         "--max-body-mb", type=float, default=32.0, help="largest request, MB (default 32)"
     )
+    served.add_argument("--ray", action="store_true", help="replicate the app with Ray Serve")
+    served.add_argument("--replicas", type=int, default=2, help="--ray: copies (default 2)")
     served.add_argument("--new-key", metavar="NAME", help="print a new key and its entry")
     served.add_argument(
         "--scopes", default="run", help="scopes of --new-key: run,review (default run)"

@@ -1,5 +1,6 @@
 """`agentsdk serve`: the agents of a Python file behind an OpenAI-compatible HTTP API.
 
+`--ray --replicas N` replicates the same app with Ray Serve (`agentsdk.serve.ray_deploy`).
 Without `--keys` every request is allowed, so the server then listens on loopback only;
 `--new-key NAME` prints a fresh key and the line to put in a key file (the file keeps
 only its digest).
@@ -9,22 +10,13 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
-from agentsdk.errors import ConfigurationError, MissingDependencyError
+from agentsdk.errors import ConfigurationError
+from agentsdk.serve.config import ServeOptions, build_app
 
 __all__ = ["ServeOptions", "new_key_entry", "serve"]
-
-
-@dataclass(frozen=True, slots=True)
-class ServeOptions:
-    agents: str
-    host: str = "127.0.0.1"
-    port: int = 8000
-    keys: Path | None = None
-    max_runs: int = 8
-    max_body_mb: float = 32.0
 
 
 def _loopback(host: str) -> bool:
@@ -37,28 +29,33 @@ def _loopback(host: str) -> bool:
 
 
 def serve(options: ServeOptions) -> int:
-    """Load the agents, build the app and run it with uvicorn until stopped."""
-    try:
-        import uvicorn
-    except ImportError:
-        raise MissingDependencyError(
-            "agentsdk serve needs FastAPI and uvicorn: pip install 'agentsdk[serve]'"
-        ) from None
-    from agentsdk.serve import KeyRing, ServerLimits, create_app
-    from agentsdk.serve.agents import load_agents
-
+    """Run the app with uvicorn (or replicated with Ray Serve) until stopped."""
     if options.keys is None and not _loopback(options.host):
         raise ConfigurationError(
             f"without --keys the server allows every request; it listens on loopback only, "
             f"not {options.host} (make keys with --new-key)"
         )
-    keys = None if options.keys is None else KeyRing.load(options.keys)
-    limits = ServerLimits(
-        max_runs=options.max_runs, max_body_bytes=int(options.max_body_mb * 1024 * 1024)
-    )
-    app = create_app(load_agents(options.agents), keys=keys, limits=limits)
+    replicas = options.ray_replicas
+    if replicas is not None:
+        from agentsdk.serve.ray_deploy import deploy
+
+        if replicas < 1:
+            raise ConfigurationError("--replicas must be at least 1")
+        if options.keys is not None:
+            options = replace(options, keys=options.keys.resolve())
+        return deploy(replace(options, agents=_absolute(options.agents)), replicas)
+    app = build_app(options)
+    import uvicorn
+
     uvicorn.run(app, host=options.host, port=options.port, log_level="info")
     return 0
+
+
+def _absolute(spec: str) -> str:
+    """A FILE.py:NAME spec with the file's absolute path (replicas have other cwds)."""
+    source, _, name = spec.rpartition(":")
+    path = Path(source)
+    return f"{path.resolve()}:{name}" if source.endswith(".py") or path.is_file() else spec
 
 
 def new_key_entry(name: str, scopes: str) -> str:

@@ -4,6 +4,7 @@ their ratio), and the latency of each encoder."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Awaitable, Callable
 
@@ -20,6 +21,8 @@ class Metrics:
     """The server's instruments."""
 
     def __init__(self) -> None:
+        self.process = str(os.getpid())
+        """The `X-Served-By` header of every response: which replica answered."""
         self.registry = CollectorRegistry()
         self.latency = Histogram(
             "agentsdk_request_seconds",
@@ -62,6 +65,7 @@ class Metrics:
     ) -> Response:
         began = time.perf_counter()
         response = await call_next(request)
+        response.headers["X-Served-By"] = self.process
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")
         self.latency.labels(path, str(response.status_code)).observe(time.perf_counter() - began)
