@@ -25,6 +25,7 @@ from agentsdk.models.base import (
     GenerationSettings,
     ModelResponse,
     ModelStream,
+    ModelWrapper,
     ToolSchema,
 )
 
@@ -38,23 +39,12 @@ Part = Text | Image | Audio
 Target = Callable[[Case, list[Part]], Outcome | Awaitable[Outcome]]
 
 
-class RecordingModel:
+class RecordingModel(ModelWrapper):
     """A chat model that remembers every text it was sent, then defers to `model`."""
 
     def __init__(self, model: ChatModel) -> None:
-        self.model = model
+        super().__init__(model)
         self.sent: list[str] = []
-
-    @property
-    def name(self) -> str:
-        return self.model.name
-
-    @property
-    def remote(self) -> bool:
-        return self.model.remote
-
-    def count_tokens(self, text: str) -> int:
-        return self.model.count_tokens(text)
 
     def _record(self, messages: Sequence[Message]) -> None:
         for message in messages:

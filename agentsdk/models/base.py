@@ -23,6 +23,7 @@ __all__ = [
     "GenerationSettings",
     "ModelResponse",
     "ModelStream",
+    "ModelWrapper",
     "ToolSchema",
     "Usage",
 ]
@@ -225,3 +226,23 @@ class AsyncChatModel(ChatModel, Protocol):
     ) -> ModelResponse:
         """`generate`, awaited on the event loop."""
         ...
+
+
+class ModelWrapper:
+    """A chat model around another one (`model`): its name, whether it is remote and its
+    token counts are the wrapped model's. Subclasses add what they change
+    (`agentsdk.safety.RedactingModel`, the evals' recording model)."""
+
+    def __init__(self, model: ChatModel) -> None:
+        self.model = model
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    @property
+    def remote(self) -> bool:
+        return self.model.remote
+
+    def count_tokens(self, text: str) -> int:
+        return self.model.count_tokens(text)

@@ -153,6 +153,21 @@ def _saving(state: RunState) -> Iterator[tuple[str, int]]:
         raise
 
 
+def _checkpoint_row(
+    thread: str, seq: int, state: RunState, key: str | bytes | None
+) -> tuple[object, ...]:
+    """The state as a checkpoint row: thread, seq, run, phase, step, saved, signed JSON."""
+    return (
+        thread,
+        seq,
+        state.run_id,
+        state.phase,
+        state.step,
+        state.updated,
+        state.to_json(key=key),
+    )
+
+
 def _audit_rows(state: RunState) -> list[tuple[object, ...]]:
     """The state's audit entries as rows: id, thread, run, time, actor, action, JSON."""
     return [
@@ -256,15 +271,7 @@ class SQLiteCheckpointStore:
                 state.version = last + 1
                 db.execute(
                     "INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        thread,
-                        last + 1,
-                        state.run_id,
-                        state.phase,
-                        state.step,
-                        state.updated,
-                        state.to_json(key=self.key),
-                    ),
+                    _checkpoint_row(thread, last + 1, state, self.key),
                 )
                 db.executemany(
                     "INSERT OR IGNORE INTO audit VALUES (?, ?, ?, ?, ?, ?, ?)", _audit_rows(state)

@@ -54,6 +54,7 @@ from agentsdk.run.checkpoints import (
     _audit_rows,
     _check_newest,
     _check_settings,
+    _checkpoint_row,
     _refuse_if_held,
     _saving,
 )
@@ -207,15 +208,7 @@ class PostgresCheckpointStore:
                 f"INSERT INTO {self._checkpoints} "
                 "(thread_id, seq, run_id, phase, step, saved, state) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                (
-                    thread,
-                    last + 1,
-                    state.run_id,
-                    state.phase,
-                    state.step,
-                    state.updated,
-                    state.to_json(key=self.key),
-                ),
+                _checkpoint_row(thread, last + 1, state, self.key),
             )
             rows = _audit_rows(state)
             if rows:

@@ -32,6 +32,7 @@ from agentsdk.models.base import (
     GenerationSettings,
     ModelResponse,
     ModelStream,
+    ModelWrapper,
     ToolSchema,
 )
 from agentsdk.safety.redaction import PIIVault
@@ -43,11 +44,11 @@ _REMEMBERED = 4096
 turn); more, and the memory starts over."""
 
 
-class RedactingModel:
+class RedactingModel(ModelWrapper):
     """`model`, shown placeholders instead of PII (see the module's docstring)."""
 
     def __init__(self, model: ChatModel, vault: PIIVault | None = None) -> None:
-        self.model = model
+        super().__init__(model)
         self.vault = vault if vault is not None else PIIVault()
         """Placeholders and the values they stand for; save `vault.to_dict()` to go on
         with the same placeholders later."""
@@ -55,17 +56,6 @@ class RedactingModel:
         """The text of the last answer as the wrapped model wrote it (placeholders, not
         the real values): what an output guardrail that looks for PII should read."""
         self._seen: dict[str, str] = {}  # text -> redacted, for texts read again each turn
-
-    @property
-    def name(self) -> str:
-        return self.model.name
-
-    @property
-    def remote(self) -> bool:
-        return self.model.remote
-
-    def count_tokens(self, text: str) -> int:
-        return self.model.count_tokens(text)
 
     def redact(self, text: str) -> str:
         """`text` as the wrapped model reads it."""
