@@ -53,10 +53,6 @@ class ModelSpec:
     gpu: bool = True
     """Whether its loader can put it on a GPU (onnxruntime models: see `onnx_gpu`)."""
 
-    @property
-    def sized_by_config(self) -> bool:
-        return self.runtime == "transformers"
-
 
 def _llama(
     hidden: int,
@@ -86,18 +82,8 @@ def _llama(
 def _qwen2(
     hidden: int, intermediate: int, layers: int, heads: int, kv_heads: int, vocab: int, tie: bool
 ) -> dict[str, Any]:
-    return {
-        "model_type": "qwen2",
-        "hidden_size": hidden,
-        "intermediate_size": intermediate,
-        "num_hidden_layers": layers,
-        "num_attention_heads": heads,
-        "num_key_value_heads": kv_heads,
-        "vocab_size": vocab,
-        "tie_word_embeddings": tie,
-        "max_position_embeddings": 32768,
-        "rope_theta": 1000000.0,
-    }
+    config = _llama(hidden, intermediate, layers, heads, kv_heads, vocab, tie, 32768, 1000000.0)
+    return {**config, "model_type": "qwen2"}
 
 
 # The published config.json numbers of each model (hidden, intermediate, layers, heads,
