@@ -11,7 +11,8 @@ people -> answer.
    fences (of a fused prompt), truncation.
 2. perception, models, tools, people's rules, safety: `encoders/`, `models/` (with
    `models/toolcalls/`), tools, toolbox, weights, `hitl/` (policies, approvals, console,
-   audit), `safety/` (redaction, the redacting model, guardrails).
+   audit), `safety/` (redaction, the redacting model, guardrails), `voices/` (text to
+   speech: the `SpeechSynthesizer` protocol, the stock hibari voice, espeak-ng).
 3. routing, fusion, kit, placement: router, fusion, history, events, `kit/`, `placement/`.
 4. the run: `run/` (the entry points, result, state, checkpoints, the setup, the loop,
    the gate, the actor, the lease) and agent.
@@ -94,6 +95,7 @@ from agentsdk.safety import (
 )
 from agentsdk.tools import CallTemplate, Tool, current_call, tool
 from agentsdk.video import Video
+from agentsdk.voices import EspeakVoice, HibariVoice, SpeechSynthesizer
 
 __version__ = "0.1.0"
 
@@ -114,6 +116,7 @@ __all__ = [
     "Decision",
     "Device",
     "EmptyAudioError",
+    "EspeakVoice",
     "Evidence",
     "EvidenceSection",
     "FunctionModel",
@@ -122,6 +125,7 @@ __all__ = [
     "Guardrail",
     "GuardrailTripped",
     "GuardrailVerdict",
+    "HibariVoice",
     "Image",
     "Interruption",
     "InvalidAudioError",
@@ -156,6 +160,7 @@ __all__ = [
     "SQLiteCheckpointStore",
     "ScriptedModel",
     "SilentAudioError",
+    "SpeechSynthesizer",
     "StaleStateError",
     "TamperedStateError",
     "Text",

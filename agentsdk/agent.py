@@ -11,6 +11,7 @@ from agentsdk.errors import ConfigurationError
 from agentsdk.hitl.policies import check_approval
 from agentsdk.kit import Kit
 from agentsdk.models.base import ChatModel, GenerationSettings
+from agentsdk.voices import SpeechSynthesizer
 
 if TYPE_CHECKING:
     from agentsdk.events import Event
@@ -104,6 +105,9 @@ class Agent:
     guardrails: Sequence[Guardrail] = ()
     """Input guardrails check the fused prompt, output guardrails the answer; a tripwire
     raises `GuardrailTripped` (the state is saved first)."""
+    voice: SpeechSynthesizer | None = None
+    """Speaks the answers of `run(..., speak=True)` (`RunResult.speech`). None: the kit's
+    voice (`Kit.voice`: the stock voice unless the kit was given one)."""
 
     def __post_init__(self) -> None:
         for name, threshold in self.escalation.items():
@@ -135,6 +139,11 @@ class Agent:
                     )
         for name, policy in self.approvals.items():
             check_approval(policy, f"Agent(approvals=...) for {name!r}")
+        if self.voice is not None and not isinstance(self.voice, SpeechSynthesizer):
+            raise ConfigurationError(
+                "voice must be a SpeechSynthesizer (name, sample_rate, synthesize(text) -> "
+                f"Audio), e.g. HibariVoice() or EspeakVoice(); not {type(self.voice).__name__}"
+            )
 
     def run(
         self,
@@ -142,15 +151,17 @@ class Agent:
         *,
         thread_id: str | None = None,
         history: Earlier | None = None,
+        speak: bool = False,
     ) -> RunResult:
         """Run to the end, or until a person must decide (blocking). With a checkpointer,
         the state is saved under `thread_id` (default: the run id) after every step, and
         a `thread_id` that already holds a finished run continues its conversation.
         Without a store, `history=result` (or its messages) continues a conversation.
-        Earlier turns are kept within `limits.history_tokens` (oldest dropped first)."""
+        Earlier turns are kept within `limits.history_tokens` (oldest dropped first).
+        `speak=True`: the answer is also spoken, in `result.speech` (see `voice`)."""
         from agentsdk.run import run_sync
 
-        return run_sync(self, inputs, thread_id=thread_id, history=history)
+        return run_sync(self, inputs, thread_id=thread_id, history=history, speak=speak)
 
     async def arun(
         self,
@@ -158,24 +169,26 @@ class Agent:
         *,
         thread_id: str | None = None,
         history: Earlier | None = None,
+        speak: bool = False,
     ) -> RunResult:
-        """Run to the end, or until a person must decide."""
+        """Run to the end, or until a person must decide (`speak`: see `run`)."""
         from agentsdk.run import run
 
-        return await run(self, inputs, thread_id=thread_id, history=history)
+        return await run(self, inputs, thread_id=thread_id, history=history, speak=speak)
 
-    def resume(self, state: RunState | str) -> RunResult:
+    def resume(self, state: RunState | str, *, speak: bool = False) -> RunResult:
         """Go on with a paused run: a `RunState` (decisions recorded on it) or a thread id
-        to load from the checkpointer. Encoders and tools that already ran do not rerun."""
+        to load from the checkpointer. Encoders and tools that already ran do not rerun.
+        `speak=True`: the answer is also spoken, in `result.speech`."""
         from agentsdk.run import resume_sync
 
-        return resume_sync(self, state)
+        return resume_sync(self, state, speak=speak)
 
-    async def aresume(self, state: RunState | str) -> RunResult:
+    async def aresume(self, state: RunState | str, *, speak: bool = False) -> RunResult:
         """`resume` for async code."""
         from agentsdk.run import resume
 
-        return await resume(self, state)
+        return await resume(self, state, speak=speak)
 
     def stream(
         self,

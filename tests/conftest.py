@@ -1,5 +1,5 @@
-"""Shared fixtures. Unit tests never load a stock model by accident: only tests marked
-`stock` may (they load real models and run in CI too)."""
+"""Shared fixtures. Unit tests never load a stock model (or the stock voice) by accident:
+only tests marked `stock` may (they load real models and run in CI too)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,15 @@ def _forbid_stock_models(request: pytest.FixtureRequest, monkeypatch: pytest.Mon
     monkeypatch.setattr(weights, "load_component", guarded)  # models and encoders load here
     monkeypatch.setattr(kit, "load_component", guarded)  # kits load here
     monkeypatch.setattr(health, "load_component", guarded)  # and check here
+
+    from agentsdk.voices import hibari
+
+    def no_voice(found: Any, **kwargs: Any) -> Any:
+        raise AssertionError(
+            f"a unit test tried to load the stock voice ({found.voice}); mark it @pytest.mark.stock"
+        )
+
+    monkeypatch.setattr(hibari, "_load_voice", no_voice)  # the stock voice loads here
 
 
 @pytest.fixture(scope="session")

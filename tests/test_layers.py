@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ),
     (
         "perception, models, tools, people's rules, safety",
-        ["encoders", "models", "tools", "toolbox", "weights", "hitl", "safety"],
+        ["encoders", "models", "tools", "toolbox", "weights", "hitl", "safety", "voices"],
     ),
     (
         "routing, fusion, kit, placement",

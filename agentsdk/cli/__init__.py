@@ -36,7 +36,7 @@ def _doctor(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from agentsdk.cli.demo import run_demo
 
-    run_demo(args.image, args.audio)
+    run_demo(args.image, args.audio, speak=args.speak)
     return 0
 
 
@@ -165,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--image", type=Path, help="receipt image (default: the bundled one)")
     demo.add_argument("--audio", type=Path, help="spoken question (default: the bundled one)")
+    demo.add_argument(
+        "--speak", type=Path, metavar="OUT.wav", help="also speak the answer into this WAV file"
+    )
     demo.set_defaults(handler=_demo)
     chat = commands.add_parser(
         "chat", help="talk with the stock kit; approvals and corrections at the console"

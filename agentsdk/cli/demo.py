@@ -3,10 +3,12 @@
 A receipt image and a spoken question go in; OCR reads the receipt, Whisper hears the
 question, fusion builds one prompt, SmolLM2 calls the calculator, and the answer comes
 back with what was heard, what was read, the tool call and its result, and timings.
+With `--speak OUT.wav` the stock voice also speaks the answer into a WAV file.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from collections.abc import Callable
@@ -96,9 +98,14 @@ def _show(event: Event, out: TextIO, state: dict[str, bool]) -> None:
 
 
 def run_demo(
-    image: Path | None = None, audio: Path | None = None, *, out: TextIO = sys.stdout
+    image: Path | None = None,
+    audio: Path | None = None,
+    *,
+    out: TextIO = sys.stdout,
+    speak: Path | None = None,
 ) -> RunResult:
-    """Run the demo and print every step to `out`."""
+    """Run the demo and print every step to `out`; with `speak`, the answer is spoken
+    by the kit's voice into that WAV file too (and is the result's `speech`)."""
     from agentsdk.toolbox import calculator
 
     default_image, default_audio = default_assets()
@@ -109,10 +116,16 @@ def run_demo(
                 f"demo input {path} not found; pass --image and --audio with files that "
                 "exist (or neither, for the bundled receipt and question)"
             )
+    if speak is not None and (speak.is_dir() or not speak.parent.is_dir()):
+        raise ConfigurationError(
+            f"--speak {speak}: give a WAV file to write in a folder that exists"
+        )
     started = time.perf_counter()
     print("agentsdk demo: a receipt and a spoken question, on the stock kit (offline)", file=out)
     kit = Kit.stock()
     _load_kit(kit, out)
+    if speak is not None:
+        _load_voice(kit, out)
     print(f"\ninputs: {image.name} (image), {audio.name} (audio)", file=out)
     agent = Agent(
         kit=kit,
@@ -137,4 +150,30 @@ def run_demo(
         f"whole demo {time.perf_counter() - started:.1f} s",
         file=out,
     )
+    if speak is not None:
+        result = _speak(kit, result, speak, out)
     return result
+
+
+def _load_voice(kit: Kit, out: TextIO) -> None:
+    print(f"  loading voice ({kit.voice.name}) ...", end="", flush=True, file=out)
+    began = time.perf_counter()
+    kit.voice.synthesize("Ready.")  # loads the model, once per process
+    print(f" ready in {time.perf_counter() - began:.1f} s", file=out, flush=True)
+
+
+def _speak(kit: Kit, result: RunResult, path: Path, out: TextIO) -> RunResult:
+    """Speak the answer into `path` (a 16-bit WAV); the result with its `speech`."""
+    if not result.text.strip():
+        print("spoken: nothing (the answer is empty); no file written", file=out)
+        return result
+    began = time.perf_counter()
+    speech = kit.voice.synthesize(result.text.strip())
+    seconds = time.perf_counter() - began
+    path.write_bytes(speech.wav_bytes())
+    print(
+        f"spoken: {path} ({speech.duration:.1f} s of audio at {speech.sample_rate} Hz, "
+        f"synthesised by {kit.voice.name} in {seconds:.2f} s)",
+        file=out,
+    )
+    return dataclasses.replace(result, speech=speech)

@@ -21,6 +21,7 @@ from agentsdk.encoders.vision import VisionEncoder
 from agentsdk.errors import ConfigurationError, ModelNotFoundError
 from agentsdk.kit.health import ComponentCheck, check_component
 from agentsdk.models.base import ChatModel
+from agentsdk.voices import SpeechSynthesizer, stock_voice
 from agentsdk.weights import (
     STOCK_COMPONENTS,
     ComponentSpec,
@@ -44,6 +45,7 @@ class Kit:
     >>> kit = Kit.stock()
     >>> kit.llm.generate([Message.user("What is the capital of France?")]).text
     >>> kit.speech.encode(Audio("question.wav")).text
+    >>> kit.voice.synthesize("Your total is 25.45.")  # an Audio part
 
     Encoders come wrapped in the observation cache (`agentsdk.encoders.cached`): an
     identical part is never encoded twice in the process.
@@ -61,7 +63,13 @@ class Kit:
         check: bool = True,
         cache: ObservationCache | None = None,
         placement: Plan | None = None,
+        voice: SpeechSynthesizer | None = None,
     ) -> None:
+        if voice is not None and not isinstance(voice, SpeechSynthesizer):
+            raise ConfigurationError(
+                f"voice must be a SpeechSynthesizer (name, sample_rate, synthesize), not "
+                f"{type(voice).__name__}"
+            )
         self.name = name
         self.placement = placement
         """The device plan the kit's loaders follow (None: each loader's default, CPU)."""
@@ -77,6 +85,7 @@ class Kit:
         self._vision_path = vision if isinstance(vision, str | Path) else None
         self._components = dict(components or {})
         self._check = check
+        self._voice = voice
         self._lock = threading.Lock()
 
     @classmethod
@@ -86,13 +95,15 @@ class Kit:
         vision: Encoder | str | Path | None = None,
         check: bool = True,
         placement: Plan | None = None,
+        voice: SpeechSynthesizer | None = None,
     ) -> Kit:
         """The offline default kit.
 
         No package carries CLIP weights, so vision is off unless you pass a CLIP/SigLIP
         folder (or an encoder) as `vision`. `check=False` skips the sha256 checks.
         `placement` (see `agentsdk.placement`) says which device and dtype each model
-        loads with; without one everything runs on the CPU.
+        loads with; without one everything runs on the CPU. `voice` replaces the stock
+        voice (`Kit.voice`).
         """
         return cls(
             components=STOCK_COMPONENTS,
@@ -100,6 +111,7 @@ class Kit:
             check=check,
             vision=vision,
             placement=placement,
+            voice=voice,
         )
 
     @property
@@ -143,6 +155,16 @@ class Kit:
         """A video as one timeline: its frames read by the image encoders (vision when
         the kit has one, OCR, facts), its sound track by speech."""
         return self._encoder("video", lambda: VideoEncoder(self._image_encoders(), self.speech))
+
+    @property
+    def voice(self) -> SpeechSynthesizer:
+        """Text to speech: the kit's voice, else the stock one (hibari-tts "heart", 24 kHz,
+        from the hibari-tts wheel; espeak-ng when hibari-tts is not installed). The model
+        loads on the first `synthesize`, once per process."""
+        with self._lock:
+            if self._voice is None:
+                self._voice = stock_voice()
+            return self._voice
 
     def encoders(self) -> list[Encoder]:
         """The encoders a run's router uses, each reading its own modality: vision (when

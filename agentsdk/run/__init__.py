@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import dataclasses
 import queue
 import signal
 import threading
@@ -17,11 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from agentsdk.errors import ConfigurationError
 from agentsdk.events import Event, RunFinished
+from agentsdk.kit import Kit
 from agentsdk.media import MediaPart
 from agentsdk.messages import Message, Part, Text
 from agentsdk.run._loop import execute
 from agentsdk.run._loop import resume as go_on
 from agentsdk.run.result import Earlier, RunResult
+from agentsdk.voices import SpeechSynthesizer
 
 if TYPE_CHECKING:
     from agentsdk.agent import Agent
@@ -36,8 +39,10 @@ __all__ = [
     "resume_sync",
     "run",
     "run_sync",
+    "spoken",
     "stream",
     "stream_sync",
+    "voice_of",
 ]
 
 Inputs = str | Part | Message | Mapping[str, Any] | Sequence[str | Part]
@@ -110,10 +115,36 @@ async def run(
     *,
     thread_id: str | None = None,
     history: Earlier | None = None,
+    speak: bool = False,
 ) -> RunResult:
     """Run `agent` on `inputs` to the end, or until a person must decide. A `thread_id`
-    the checkpointer knows continues that conversation; `history` continues this one."""
-    return await execute(agent, as_parts(inputs), emit=None, thread_id=thread_id, history=history)
+    the checkpointer knows continues that conversation; `history` continues this one.
+    `speak=True`: a finished run's answer is also spoken, in `result.speech` (the voice
+    is found before the run starts, so a missing one fails before anything runs)."""
+    voice = voice_of(agent) if speak else None
+    result = await execute(agent, as_parts(inputs), emit=None, thread_id=thread_id, history=history)
+    return await _spoken(voice, result) if voice is not None else result
+
+
+def voice_of(agent: Agent) -> SpeechSynthesizer:
+    """The voice that speaks `agent`'s answers: its own, else its kit's, else the stock
+    voice (`Kit.voice`)."""
+    if agent.voice is not None:
+        return agent.voice
+    return (agent.kit if agent.kit is not None else Kit.stock()).voice
+
+
+async def spoken(agent: Agent, result: RunResult) -> RunResult:
+    """`result` with its answer spoken (`speech`) by `voice_of(agent)`, synthesised in a
+    worker thread. A paused run, or an empty answer, is returned as it is."""
+    return await _spoken(voice_of(agent), result)
+
+
+async def _spoken(voice: SpeechSynthesizer, result: RunResult) -> RunResult:
+    if result.paused or not result.text.strip():
+        return result
+    speech = await asyncio.to_thread(voice.synthesize, result.text)
+    return dataclasses.replace(result, speech=speech)
 
 
 def _state_of(agent: Agent, state: RunState | str) -> RunState:
@@ -130,9 +161,12 @@ def _state_of(agent: Agent, state: RunState | str) -> RunState:
     return found
 
 
-async def resume(agent: Agent, state: RunState | str) -> RunResult:
-    """Go on with a paused run (a `RunState`, or a thread id of the agent's checkpointer)."""
-    return await go_on(agent, _state_of(agent, state), emit=None)
+async def resume(agent: Agent, state: RunState | str, *, speak: bool = False) -> RunResult:
+    """Go on with a paused run (a `RunState`, or a thread id of the agent's checkpointer);
+    `speak=True`: a finished run's answer is also spoken, in `result.speech`."""
+    voice = voice_of(agent) if speak else None
+    result = await go_on(agent, _state_of(agent, state), emit=None)
+    return await _spoken(voice, result) if voice is not None else result
 
 
 _local = threading.local()
@@ -208,14 +242,16 @@ def run_sync(
     *,
     thread_id: str | None = None,
     history: Earlier | None = None,
+    speak: bool = False,
 ) -> RunResult:
     """`run` for code without an event loop."""
-    return _blocking(run(agent, inputs, thread_id=thread_id, history=history), "run")
+    work = run(agent, inputs, thread_id=thread_id, history=history, speak=speak)
+    return _blocking(work, "run")
 
 
-def resume_sync(agent: Agent, state: RunState | str) -> RunResult:
+def resume_sync(agent: Agent, state: RunState | str, *, speak: bool = False) -> RunResult:
     """`resume` for code without an event loop."""
-    return _blocking(resume(agent, state), "resume")
+    return _blocking(resume(agent, state, speak=speak), "resume")
 
 
 async def stream(

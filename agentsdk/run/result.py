@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Union
 from agentsdk.encoders.base import Observation
 from agentsdk.events import Trace
 from agentsdk.fusion import FusedPrompt
+from agentsdk.media import Audio
 from agentsdk.messages import Message, ToolCall, ToolResult
 from agentsdk.models.base import FinishReason, Usage
 
@@ -60,6 +61,9 @@ class RunResult:
     """Decisions a person must make before the run can go on (then `agent.resume`)."""
     state: RunState | None = None
     """The run as data: decide on it (`state.approve(...)`), save it (`to_json`), resume."""
+    speech: Audio | None = None
+    """The answer spoken (`run(..., speak=True)`) by the agent's voice, else the kit's;
+    None when not asked for, when the run paused, and when the answer is empty."""
 
     @property
     def paused(self) -> bool:
