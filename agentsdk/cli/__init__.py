@@ -114,7 +114,7 @@ def _chat(args: argparse.Namespace) -> int:
         approver=ConsoleApprover(),
         checkpointer=SQLiteCheckpointStore(args.db) if args.db else None,
     )
-    return chat(agent, resume=args.resume)
+    return chat(agent, resume=args.resume, speak=args.speak)
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -174,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chat.add_argument("--db", type=Path, help="SQLite file that keeps paused runs")
     chat.add_argument("--resume", metavar="THREAD", help="resume a paused run (needs --db)")
+    chat.add_argument("--speak", type=Path, help="speak each answer into this WAV file")
     chat.add_argument("--approve-tools", action="store_true", help="ask before every tool call")
     chat.add_argument(
         "--escalate",

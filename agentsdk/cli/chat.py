@@ -23,7 +23,8 @@ from agentsdk.agent import Agent
 from agentsdk.errors import AgentSDKError, ConfigurationError
 from agentsdk.media import Audio, Image
 from agentsdk.messages import Part
-from agentsdk.run import RunResult
+from agentsdk.run import RunResult, voice_of
+from agentsdk.voices import SpeechSynthesizer
 
 __all__ = ["HELP", "chat"]
 
@@ -81,6 +82,16 @@ def _go_on(agent: Agent, thread: str | None, paused: RunResult) -> RunResult:
     return agent.resume(paused.state)
 
 
+def _voice(agent: Agent, speak: Path | None) -> SpeechSynthesizer | None:
+    """The voice for `speak`, found before the chat starts (so a missing one says so at
+    once); None when answers are not spoken."""
+    if speak is None:
+        return None
+    if speak.is_dir() or not speak.parent.is_dir():
+        raise ConfigurationError(f"--speak {speak}: give a WAV file in a folder that exists")
+    return voice_of(agent)
+
+
 def _leave(agent: Agent, last: RunResult | None, say: Callable[[str], None]) -> int:
     """End the chat (status 0), warning when a paused run is lost with it."""
     if last is not None and last.paused and agent.checkpointer is None:
@@ -94,11 +105,15 @@ def chat(
     ask: Callable[[str], str] = input,
     say: Callable[[str], None] = print,
     resume: str | None = None,
+    speak: Path | None = None,
 ) -> int:
     """Run the conversation until /quit or end of input; returns an exit status (0).
+    With `speak`, each answer is also spoken into that WAV file (the newest answer).
 
-    Raises AgentSDKError when `resume` cannot be resumed (see `_start`); errors within a
-    turn (a missing file, a refused run) are said and the chat goes on."""
+    Raises AgentSDKError when `resume` cannot be resumed (see `_start`) or `speak` has no
+    voice or folder; errors within a turn (a missing file, a refused run) are said and
+    the chat goes on."""
+    voice = _voice(agent, speak)
     thread, last = _start(agent, resume, say)
     say(HELP)
     attached: list[Part] = []
@@ -141,3 +156,6 @@ def chat(
             continue
         last = result
         _show(result, say)
+        if voice is not None and speak is not None and not result.paused and result.text:
+            speak.write_bytes(voice.synthesize(result.text).wav_bytes())
+            say(f"(spoken into {speak})")

@@ -254,3 +254,27 @@ def test_the_stock_chat_remembers_a_name_across_processes(tmp_path: Path) -> Non
     assert "Ana" in answer
     fresh = talk("What is my name?\n/quit\n")  # a new conversation knows nothing
     assert "Ana" not in fresh.split("agent> ", 1)[1].splitlines()[0]
+
+
+def test_answers_are_spoken_into_a_wav_file_and_a_pause_is_not(tmp_path: Path) -> None:
+    from agentsdk import Audio
+    from agentsdk.voices import EspeakVoice
+
+    out = tmp_path / "answer.wav"
+    model = ScriptedModel(["The total is twelve.", ToolCall("pay", {"amount": 3.0})])
+    agent = Agent(model=model, tools=[pay], voice=EspeakVoice())
+    said: list[str] = []
+    lines = ["what is the total?", "pay it"]
+
+    def typed(prompt: str) -> str:
+        if not lines:
+            raise EOFError
+        return lines.pop(0)
+
+    assert chat(agent, ask=typed, say=said.append, speak=out) == 0
+    assert "(spoken into " + str(out) + ")" in said
+    spoken = Audio(out)
+    assert spoken.duration > 0.5
+    assert said.count("(spoken into " + str(out) + ")") == 1  # the paused run was not spoken
+    with pytest.raises(ConfigurationError, match="folder that exists"):
+        chat(agent, ask=typed, say=said.append, speak=tmp_path / "missing" / "a.wav")
