@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agentsdk.agent import Agent
+from agentsdk.cli.demo import check_speak_path
 from agentsdk.errors import AgentSDKError, ConfigurationError
 from agentsdk.media import Audio, Image
 from agentsdk.messages import Part
@@ -87,8 +88,7 @@ def _voice(agent: Agent, speak: Path | None) -> SpeechSynthesizer | None:
     once); None when answers are not spoken."""
     if speak is None:
         return None
-    if speak.is_dir() or not speak.parent.is_dir():
-        raise ConfigurationError(f"--speak {speak}: give a WAV file in a folder that exists")
+    check_speak_path(speak)
     return voice_of(agent)
 
 

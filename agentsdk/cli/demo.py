@@ -33,7 +33,7 @@ from agentsdk.media import Audio, Image
 from agentsdk.models.base import GenerationSettings
 from agentsdk.run import RunResult
 
-__all__ = ["DEMO_INSTRUCTIONS", "default_assets", "run_demo"]
+__all__ = ["DEMO_INSTRUCTIONS", "check_speak_path", "default_assets", "run_demo"]
 
 DEMO_INSTRUCTIONS = (
     "You help people with their receipts. The user's question was spoken and the receipt "
@@ -97,6 +97,14 @@ def _show(event: Event, out: TextIO, state: dict[str, bool]) -> None:
         state["writing"] = False
 
 
+def check_speak_path(path: Path) -> None:
+    """Refuse a `--speak` target that cannot be written, before any model loads."""
+    if path.is_dir() or not path.parent.is_dir():
+        raise ConfigurationError(
+            f"--speak {path}: give a WAV file to write in a folder that exists"
+        )
+
+
 def run_demo(
     image: Path | None = None,
     audio: Path | None = None,
@@ -116,10 +124,8 @@ def run_demo(
                 f"demo input {path} not found; pass --image and --audio with files that "
                 "exist (or neither, for the bundled receipt and question)"
             )
-    if speak is not None and (speak.is_dir() or not speak.parent.is_dir()):
-        raise ConfigurationError(
-            f"--speak {speak}: give a WAV file to write in a folder that exists"
-        )
+    if speak is not None:
+        check_speak_path(speak)
     started = time.perf_counter()
     print("agentsdk demo: a receipt and a spoken question, on the stock kit (offline)", file=out)
     kit = Kit.stock()

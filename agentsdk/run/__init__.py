@@ -39,7 +39,6 @@ __all__ = [
     "resume_sync",
     "run",
     "run_sync",
-    "spoken",
     "stream",
     "stream_sync",
     "voice_of",
@@ -134,13 +133,9 @@ def voice_of(agent: Agent) -> SpeechSynthesizer:
     return (agent.kit if agent.kit is not None else Kit.stock()).voice
 
 
-async def spoken(agent: Agent, result: RunResult) -> RunResult:
-    """`result` with its answer spoken (`speech`) by `voice_of(agent)`, synthesised in a
-    worker thread. A paused run, or an empty answer, is returned as it is."""
-    return await _spoken(voice_of(agent), result)
-
-
 async def _spoken(voice: SpeechSynthesizer, result: RunResult) -> RunResult:
+    """`result` with its answer spoken (`speech`), synthesised in a worker thread; a
+    paused run, or an empty answer, as it is."""
     if result.paused or not result.text.strip():
         return result
     speech = await asyncio.to_thread(voice.synthesize, result.text)

@@ -34,7 +34,7 @@ import hashlib
 import json
 import logging
 import math
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -256,6 +256,22 @@ def create_app(
             )
         return store
 
+    async def saved(name: str, thread_id: str) -> RunState:
+        """The newest state of agent `name`'s thread (404 when it has none)."""
+        state: RunState | None = await asyncio.to_thread(store_of(name).load, thread_id)
+        if state is None:
+            message = f"agent {name!r} has no thread {thread_id!r}"
+            raise ApiError(404, message, "unknown_thread")
+        return state
+
+    async def counted(work: Callable[[], Awaitable[RunResult]]) -> RunResult:
+        """`work()` (a run or a resume) in one of the server's slots, its use counted;
+        started only once it has a slot."""
+        async with running.slot():
+            result = await work()
+        metrics.ran(result)
+        return result
+
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
         return _error(exc.status, exc.message, exc.code, exc.headers)
@@ -327,9 +343,8 @@ def create_app(
             raise ApiError(400, f"agent {request.model!r} keeps no threads", "no_threads")
         earlier = None if request.thread_id is not None else history
         if not request.stream:
-            async with running.slot():
-                result = await agent.arun(parts, thread_id=request.thread_id, history=earlier)
-            metrics.ran(result)
+            thread = request.thread_id
+            result = await counted(lambda: agent.arun(parts, thread_id=thread, history=earlier))
             return completion(result, request.model, request.thread_id)
         include_usage = bool((request.stream_options or {}).get("include_usage"))
         running.enter()  # before the response starts: a refusal is still a 503
@@ -387,17 +402,12 @@ def create_app(
         if not parts:
             raise InputError("the input is empty")
         await asyncio.to_thread(_keep, kept, parts)
-        async with running.slot():
-            result = await agent.arun(parts, thread_id=thread_id)
-        metrics.ran(result)
+        result = await counted(lambda: agent.arun(parts, thread_id=thread_id))
         return _summary(body.agent, thread_id, result.state, result)
 
     @app.get("/v1/threads/{thread_id}")
     async def thread(thread_id: str, agent: str, key: RunKey) -> dict[str, Any]:
-        state = await asyncio.to_thread(store_of(agent).load, thread_id)
-        if state is None:
-            raise ApiError(404, f"agent {agent!r} has no thread {thread_id!r}", "unknown_thread")
-        return _summary(agent, thread_id, state)
+        return _summary(agent, thread_id, await saved(agent, thread_id))
 
     @app.get("/v1/interruptions")
     async def interruptions(key: ReviewKey) -> dict[str, Any]:
@@ -427,16 +437,10 @@ def create_app(
         """Go on with a thread whose run stopped (its process died, or decisions were
         recorded elsewhere); a run that waits for people pauses again."""
         agent = agent_named(body.agent)
-        store = store_of(body.agent)
-        state = await asyncio.to_thread(store.load, thread_id)
-        if state is None:
-            message = f"agent {body.agent!r} has no thread {thread_id!r}"
-            raise ApiError(404, message, "unknown_thread")
+        state = await saved(body.agent, thread_id)
         if state.phase == "finished":
             raise ApiError(409, f"thread {thread_id!r} has finished its run", "finished")
-        async with running.slot():
-            result = await agent.aresume(state)
-        metrics.ran(result)
+        result = await counted(lambda: agent.aresume(state))
         return _summary(body.agent, thread_id, result.state, result)
 
     @app.get("/v1/media/{sha256}")
@@ -458,12 +462,7 @@ def create_app(
     @app.post("/v1/threads/{thread_id}/decisions")
     async def decide(thread_id: str, body: DecisionInput, key: ReviewKey) -> dict[str, Any]:
         agent = agent_named(body.agent)
-        store = store_of(body.agent)
-        state = await asyncio.to_thread(store.load, thread_id)
-        if state is None:
-            raise ApiError(
-                404, f"agent {body.agent!r} has no thread {thread_id!r}", "unknown_thread"
-            )
+        state = await saved(body.agent, thread_id)
         if body.interruption_id not in {i.id for i in state.pending}:
             raise ApiError(
                 409,
@@ -471,9 +470,7 @@ def create_app(
                 "not_pending",
             )
         state.decide(body.interruption_id, _decision(body, key))
-        async with running.slot():
-            result = await agent.aresume(state)
-        metrics.ran(result)
+        result = await counted(lambda: agent.aresume(state))
         return _summary(body.agent, thread_id, result.state, result)
 
     return app
