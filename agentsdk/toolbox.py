@@ -71,6 +71,7 @@ CALCULATOR_TEMPLATES = (
             "What did I pay for the taxi?",
             "What is the balance on the statement?",
         ),
+        reads=True,
     ),
     CallTemplate(
         {"expression": "{value} + {value}"},
@@ -116,6 +117,64 @@ CALCULATOR_TEMPLATES = (
             "What does everything in the basket come to?",
             "Sum the amounts of all the entries.",
             "What do all the listed things cost altogether?",
+        ),
+    ),
+    # computed from the request's own numbers (a text-only question)
+    CallTemplate(
+        {"expression": "{count} + {count}"},
+        (
+            "What is 12 plus 30?",
+            "Add 4.5 and 2.25.",
+            "What do 250 and 75 make together?",
+            "What is the sum of 8 and 15?",
+            "How much is 2.5 + 4?",
+        ),
+    ),
+    CallTemplate(
+        {"expression": "{count} - {count}"},
+        (
+            "What is 100 minus 37?",
+            "How much is 90 take away 25?",
+            "What is 7.5 less 2?",
+            "What is the difference between 64 and 19?",
+            "What is 50 - 8?",
+        ),
+    ),
+    CallTemplate(
+        {"expression": "{count} * {count}"},
+        (
+            "What is 6 times 7?",
+            "Multiply 12 by 3.",
+            "What is 2.5 multiplied by 4?",
+            "What is the product of 9 and 11?",
+            "Compute 6 * 3.",
+            "What is 4 x 8?",
+        ),
+    ),
+    CallTemplate(
+        {"expression": "{count} / {count}"},
+        (
+            "What is 144 divided by 12?",
+            "Divide 90 by 4.",
+            "How much is 10 over 4?",
+            "What is 7 split into 2 equal parts?",
+            "What is 9 / 3?",
+        ),
+    ),
+    CallTemplate(
+        {"expression": "{count} / 100 * {count}"},
+        (
+            "What is 20 percent of 150?",
+            "How much is 15% of 60?",
+            "Work out 8 percent of 1200.",
+        ),
+    ),
+    CallTemplate(
+        {"expression": "{count} ** {count}"},
+        (
+            "What is 2 to the power of 10?",
+            "What is 7 raised to the power 3?",
+            "Compute 10 to the power of 6.",
         ),
     ),
 )

@@ -116,14 +116,19 @@ class CallTemplate(Serialisable):
 
     Slots in string values: `{value}` a number read from the sources (the best-ranked
     first, then the next), `{count}` a number from the request, `{values:SEP}` all the
-    numbers listed like the best one, joined by SEP. Examples must be generic requests,
-    never your evaluation data.
+    numbers listed like the best one, joined by SEP, `{total}` the document's total
+    (the stated total, else the sum of the listed amounts). Examples must be generic
+    requests, never your evaluation data.
 
     >>> CallTemplate({"expression": "{value} / {count}"}, ("Split the bill 4 ways.",))
+    >>> CallTemplate({"amount": "{total}"}, ("Reimburse this receipt.",))
     """
 
     arguments: Mapping[str, Any]
     examples: tuple[str, ...]
+    reads: bool = False
+    """The call only restates the one value read (the calculator's "{value}"): when it
+    is chosen, that value is the answer and the tool is not called."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.arguments, Mapping) or not self.arguments:

@@ -590,6 +590,7 @@ def test_call_templates_ride_in_the_schema() -> None:
         {
             "arguments": {"a": "{value}", "b": "{count}"},
             "examples": ["Add the price and the count."],
+            "reads": False,
         }
     ]
     assert "x-agentsdk-templates" not in add.schema()["function"]

@@ -53,6 +53,7 @@ from agentsdk.models.gguf_cache import cached_checkpoint
 if TYPE_CHECKING:
     import torch
 
+    from agentsdk.models.extractive import Template
     from agentsdk.models.toolcalls import ToolGrammars, ToolRanker, ToolSpec
 
 __all__ = ["LoadInfo", "LocalModel"]
@@ -176,8 +177,9 @@ class LocalModel:
         """Whether replies are grounded when `GenerationSettings.grounded` is None: answers
         and calls chosen from what was read (`agentsdk.models.extractive`), numbers only
         from the evidence (`agentsdk.models.grounding`). True: always; "auto": when a
-        request comes with `sources` (an agent that read an image or a document);
-        False: never."""
+        request comes with `sources` (an agent that read an image or a document), and
+        in a text-only turn a calculation over the request's own numbers is chosen too,
+        and a tool's result is the answer; False: never."""
         self._grammars: ToolGrammars | None = None
         self._embeddings: dict[str, Any] = {}
         self._embeddings_lock = threading.Lock()
@@ -470,7 +472,7 @@ class LocalModel:
             raise ConfigurationError("cannot generate from an empty conversation")
         specs = tool_specs(tools)
         offered, decided = self._offer_tools(messages, specs)
-        if self._grounding(settings):
+        if self._grounding(settings) or self._reads_requests(settings):
             chosen = self._extract(messages, tools, offered if decided else None, settings)
             if chosen is not None:
                 if streaming and chosen.text:
@@ -490,6 +492,7 @@ class LocalModel:
             from agentsdk.models.grounding import ground_reply
 
             schema = ground_reply(schema, messages, evidence=settings.evidence)
+
         grammars = self.tool_grammars()
         compiled = grammars.compile(schema)
         penalty = settings.repetition_penalty or REPETITION_PENALTY
@@ -531,6 +534,11 @@ class LocalModel:
             reason: FinishReason = "length" if processor.forced else "stop"
             return ModelResponse(parsed.text, (), usage, reason, self._name)
         return ModelResponse(text, (), usage, "length", self._name)
+
+    def _reads_requests(self, settings: GenerationSettings) -> bool:
+        """Whether a text-only turn's reply is chosen as well (grounded "auto"): a
+        calculation over the request's own numbers, and the tool's result as the answer."""
+        return settings.grounded is None and self.grounded == "auto"
 
     def _grounding(self, settings: GenerationSettings) -> bool:
         if settings.grounded is not None:
@@ -610,7 +618,7 @@ class LocalModel:
 
         ranker = self.tool_ranker
         embed = getattr(ranker, "embed", None)
-        if not settings.sources or embed is None:
+        if embed is None:
             return None
         last = messages[-1]
         if last.role == "tool":  # after tool results: the answer is the result
@@ -621,25 +629,29 @@ class LocalModel:
             return None
         request = settings.request or (last.content,)
         question = " ".join(part.strip() for part in request if part.strip())
-        lines = x.source_lines(settings.sources, request)
+        reader = _Reader(self, embed)
+        counts = x.request_counts(request)
+        every = [t for group in x.templates_of(tools).values() for t in group]
+        if not any(text.strip() for text in settings.sources or ()):
+            return self._from_request(question, every, chosen_tools, counts, reader)
+        lines = x.source_lines(settings.sources or (), request)
         if not question or not lines:
             return None
-        reader = _Reader(self, embed)
         ranked = x.rank_spans(question, lines, reader)
         if not ranked:
             return None
         prompt = x.reading_prompt(lines, question)
-        counts = x.request_counts(request)
         named = x.named_lines(question, lines)
-        every = [t for group in x.templates_of(tools).values() for t in group]
         if chosen_tools:  # the ranker chose this tool: fill one of its templates
             templates = [t for t in every if t.tool == chosen_tools[0].name]
-        elif ranked[0].kind == "number":
-            # no tool seemed relevant, but a number may still need computing: the best
-            # template of any tool says whether (reading one value is not computing)
-            templates = every
-        else:  # the best answer is words: computing only from several named values
-            templates = [t for t in every if x.value_slots(t) >= 2 or x.reads_one_value(t)]
+        else:
+            # no tool seemed relevant, but a number may still need computing: only
+            # tools that can restate a value compute here (a tool that acts is called
+            # only when the ranker chose it)
+            computing = {t.tool for t in every if x.reads_one_value(t)}
+            templates = [t for t in every if t.tool in computing]
+            if ranked[0].kind != "number":  # words: computing only from named values
+                templates = [t for t in templates if x.value_slots(t) >= 2 or t.reads]
         choice = x.choose_template(question, templates, reader, counts, lines)
         arguments = (
             x.fill_template(choice.template, ranked, counts, lines, named) if choice else None
@@ -648,9 +660,41 @@ class LocalModel:
             if chosen_tools:
                 return None  # no template fits: the grammar writes the arguments
             return self._extracted(ranked[0].text, (), prompt)
-        if x.is_reading(arguments):
+        if choice.template.reads:
             return self._extracted(ranked[0].text, (), prompt)  # the value is the answer
         return self._extracted("", (ToolCall(choice.template.tool, arguments),), prompt)
+
+    def _from_request(
+        self,
+        question: str,
+        templates: Sequence[Template],
+        chosen_tools: tuple[ToolSpec, ...],
+        counts: Sequence[str],
+        reader: _Reader,
+    ) -> ModelResponse | None:
+        """A call computed from the numbers of a text-only request: a template whose
+        every slot is one of them, of the tool the ranker chose, or, when it chose none
+        and the request holds two numbers or more, of a tool that computes (one with a
+        `reads` template: "Multiply 12 by 3" scored under the ranker's floor); None to
+        generate."""
+        from agentsdk.models import extractive as x
+
+        if not question:
+            return None
+        if chosen_tools:
+            tools, floor = {chosen_tools[0].name}, -1.0
+        elif len(counts) >= 2:
+            tools, floor = {t.tool for t in templates if x.reads_one_value(t)}, x.COMPUTE_FLOOR
+        else:
+            return None
+        mine = [t for t in templates if t.tool in tools]
+        choice = x.choose_computation(question, mine, reader, counts)
+        if choice is None or choice.similarity < floor:
+            return None
+        arguments = x.fill_template(choice.template, (), counts, ())
+        if arguments is None:
+            return None
+        return self._extracted("", (ToolCall(choice.template.tool, arguments),), question)
 
     def _extracted(self, text: str, calls: tuple[ToolCall, ...], prompt: str) -> ModelResponse:
         written = text or "".join(c.name + json.dumps(dict(c.arguments)) for c in calls)

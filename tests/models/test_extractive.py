@@ -51,7 +51,7 @@ class BagOfWords:
 
 
 CALC = "calc"
-READ = Template(CALC, {"expression": "{value}"}, ("How much is the lamp?",))
+READ = Template(CALC, {"expression": "{value}"}, ("How much is the lamp?",), reads=True)
 ADD = Template(
     CALC, {"expression": "{value} + {value}"}, ("What do a cup and a plate cost together?",)
 )
@@ -207,11 +207,45 @@ def test_fill_needs_enough_numbers() -> None:
     assert x.fill_template(SPLIT, ranked_for("Share the total"), [], LINES) is None
 
 
-def test_reading_templates_and_arguments() -> None:
+def test_reading_templates_are_declared() -> None:
     assert x.reads_one_value(READ) and not x.reads_one_value(ADD)
     assert x.value_slots(ADD) == 2 and x.value_slots(ALL) == 0
-    assert x.is_reading({"expression": "22.75"})
-    assert not x.is_reading({"expression": "22.75 / 4"})
+    acting = Template("reimburse", {"amount": "{value}"}, ("Reimburse the taxi.",))
+    assert not x.reads_one_value(acting)  # one value, but the call acts: it is made
+    assert x.usable(acting, counts=0, named=0)
+
+
+TIMES = Template(CALC, {"expression": "{count} * {count}"}, ("What is 6 times 7?",))
+
+
+def test_request_only_templates_take_exactly_the_request_numbers() -> None:
+    assert x.request_only(TIMES, 2)
+    assert not x.request_only(TIMES, 3)  # "3 plus 4 times 2" asks for more
+    assert not x.request_only(SPLIT, 1)  # a value must be read
+    assert x.fill_template(TIMES, [], ["17.5", "4"], []) == {"expression": "17.5 * 4"}
+
+
+@pytest.mark.parametrize(
+    ("amounts", "total"),
+    [
+        (["7.40", "12.05", "3.30"], "22.75"),  # nothing stated: the sum
+        (["7.40", "12.05", "3.30", "22.75"], "22.75"),  # a stated total
+        (["100.00", "50.00", "150.00", "15.00", "165.00", "200.00", "35.00"], "165.00"),
+        (["5.00", "5.00"], "10.00"),  # two equal prices are not a total
+        (["3", "4.5"], "7.5"),
+        ([], None),
+    ],
+)
+def test_document_total(amounts: list[str], total: str | None) -> None:
+    assert x.document_total(amounts) == total
+
+
+def test_fill_the_document_total() -> None:
+    claim = Template("reimburse", {"amount": "{total}"}, ("Reimburse this receipt.",))
+    assert x.usable(claim, counts=0, named=0) and not x.usable(claim, counts=0, named=1)
+    lines = ["Cafe", "Tea 2.50", "Cake 4.00", "Total 6.50", "Cash 10.00", "Change 3.50"]
+    ranked = x.rank_spans("Reimburse this", lines, BagOfWords())
+    assert x.fill_template(claim, ranked, [], lines) == {"amount": "6.50"}
 
 
 def test_templates_travel_in_tool_schemas() -> None:
@@ -226,3 +260,19 @@ def test_templates_travel_in_tool_schemas() -> None:
 def test_reading_prompt_puts_the_request_after_the_lines() -> None:
     prompt = x.reading_prompt(["a 1", "b 2"], "what is a?", "hint")
     assert prompt == "a 1\nb 2\n\nQuestion: what is a?\nhint"
+
+
+def test_written_operators() -> None:
+    assert x.written_operators("What is 9 x 8?") == ["*"]
+    assert x.written_operators("12.5+7.25 then 2 ^ 3") == ["+", "**"]
+    assert x.written_operators("order B-7 on 12 May") == []
+
+
+def test_a_written_out_calculation_chooses_its_own_operator() -> None:
+    minus = Template(CALC, {"expression": "{count} - {count}"}, ("What is 9 minus 8?",))
+    times = Template(CALC, {"expression": "{count} * {count}"}, ("What is 9 times 8?",))
+    choice = x.choose_computation("What is 9 * 8?", [minus, times], BagOfWords(), ["9", "8"])
+    assert choice is not None and choice.template is times
+    by_words = x.choose_computation("What is 9 minus 8?", [minus, times], BagOfWords(), ["9", "8"])
+    assert by_words is not None and by_words.template is minus
+    assert x.choose_computation("What is 9?", [minus, times], BagOfWords(), ["9"]) is None

@@ -323,6 +323,30 @@ def test_after_a_tool_result_the_extractive_answer_is_the_result(reader: LocalMo
     assert reader.generate(messages, settings=reading(reader, question)).text == "26.24"
 
 
+def test_a_text_only_calculation_takes_the_request_numbers(tiny_checkpoint: Path) -> None:
+    from agentsdk.toolbox import calculator
+
+    model = LocalModel.from_pretrained(
+        tiny_checkpoint, grounded="auto", tool_ranker=WordRanker("calculator")
+    )
+    question = "What is 17.5 times 4?"
+    said = GenerationSettings(max_tokens=32, request=(question,))
+    reply = model.generate([Message.user(question)], tools=[calculator.schema()], settings=said)
+    assert [dict(c.arguments) for c in reply.tool_calls] == [{"expression": "17.5 * 4"}]
+    messages = [
+        Message.user(question),
+        Message.assistant("", [ToolCall("calculator", {"expression": "17.5 * 4"}, "c1")]),
+        Message.tool(ToolResult("c1", "calculator", "70")),
+    ]
+    assert model.generate(messages, tools=[calculator.schema()], settings=said).text == "70"
+    # not grounded: the model writes its own reply, whatever it is
+    free = LocalModel.from_pretrained(
+        tiny_checkpoint, grounded=False, tool_ranker=WordRanker("calculator")
+    )
+    written = free.generate(messages, tools=[calculator.schema()], settings=said)
+    assert written.usage.output_tokens >= 1
+
+
 @pytest.mark.stock
 @pytest.mark.parametrize(
     ("question", "expected"),
