@@ -196,11 +196,14 @@ class Agent:
         *,
         thread_id: str | None = None,
         history: Earlier | None = None,
+        speak: bool = False,
     ) -> AsyncIterator[Event]:
-        """Events as they happen; the last is `RunFinished` with the result."""
+        """Events as they happen; the last is `RunFinished` with the result. With
+        `speak=True` each sentence of the answer is spoken as soon as it is written
+        (`SpeechChunk` events), and the result's `speech` joins them."""
         from agentsdk.run import stream
 
-        return stream(self, inputs, thread_id=thread_id, history=history)
+        return stream(self, inputs, thread_id=thread_id, history=history, speak=speak)
 
     def stream_sync(
         self,
@@ -208,8 +211,9 @@ class Agent:
         *,
         thread_id: str | None = None,
         history: Earlier | None = None,
+        speak: bool = False,
     ) -> Iterator[Event]:
         """`stream` for code without an event loop."""
         from agentsdk.run import stream_sync
 
-        return stream_sync(self, inputs, thread_id=thread_id, history=history)
+        return stream_sync(self, inputs, thread_id=thread_id, history=history, speak=speak)

@@ -10,6 +10,7 @@
 | `EncoderFailed`   | it raised; the run goes on without that result   |
 | `PromptBuilt`     | observations were fused into the prompt          |
 | `TokenDelta`      | the model wrote text (streaming only)            |
+| `SpeechChunk`     | a sentence of the answer was spoken (`speak=True`) |
 | `ToolCallStarted` | the model asked for a tool                       |
 | `ToolCallFinished`| the tool returned (or failed: `is_error`)        |
 | `InterruptionRaised` | the run paused: a person must decide this       |
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from agentsdk.codec import to_data
 from agentsdk.encoders.base import Observation
+from agentsdk.media import Audio
 from agentsdk.messages import ToolCall, ToolResult
 
 if TYPE_CHECKING:
@@ -44,6 +46,7 @@ __all__ = [
     "PromptBuilt",
     "RunFinished",
     "RunStarted",
+    "SpeechChunk",
     "TokenDelta",
     "ToolCallFinished",
     "ToolCallStarted",
@@ -132,6 +135,27 @@ class TokenDelta(Event):
     type: ClassVar[str] = "token_delta"
     text: str
     step: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpeechChunk(Event):
+    """One sentence of the answer, spoken (`stream(..., speak=True)`), in order."""
+
+    type: ClassVar[str] = "speech_chunk"
+    text: str
+    audio: Audio
+    index: int
+    """0 for the first sentence, then 1, 2, ..."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "run_id": self.run_id,
+            "time": self.time,
+            "text": self.text,
+            "index": self.index,
+            "seconds": self.audio.duration,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

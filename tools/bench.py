@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.* and t
 from tools.bench_gpu import bench_gpu, diagnose_stream, print_gpu, timed
 from tools.bench_serve import bench_serve, print_serve
 from tools.bench_speech import bench_speech, print_speech
+from tools.bench_voice import bench_voice, print_voice
 
 
 def bench_llm(rounds: int, max_tokens: int) -> dict[str, Any]:
@@ -478,6 +479,7 @@ def main(argv: list[str]) -> int:
             "remote",
             "gpu",
             "serve",
+            "voice",
             "all",
         ],
     )
@@ -519,6 +521,8 @@ def main(argv: list[str]) -> int:
         result["remote"] = bench_remote(args.rounds, max_tokens)
     if args.suite in ("serve", "all"):
         result["serve"] = bench_serve(args.seconds, args.clients)
+    if args.suite in ("voice", "all"):
+        result["voice"] = bench_voice(args.rounds)
     if args.suite == "gpu" and args.diagnose_stream:
         diagnosis = diagnose_stream(
             args.rounds, args.max_tokens or 128, small=args.small, budget_s=args.budget
@@ -544,6 +548,8 @@ def main(argv: list[str]) -> int:
         print_speech(result["speech"])
     if "serve" in result:
         print_serve(result["serve"])
+    if "voice" in result:
+        print_voice(result["voice"])
     if "gpu" in result:
         print_gpu(result["gpu"])
     return failed

@@ -24,6 +24,7 @@ from agentsdk.messages import Message, Part, Text
 from agentsdk.run._loop import execute
 from agentsdk.run._loop import resume as go_on
 from agentsdk.run.result import Earlier, RunResult
+from agentsdk.run.speaking import speaking
 from agentsdk.voices import SpeechSynthesizer
 
 if TYPE_CHECKING:
@@ -255,8 +256,17 @@ async def stream(
     *,
     thread_id: str | None = None,
     history: Earlier | None = None,
+    speak: bool = False,
 ) -> AsyncIterator[Event]:
-    """Events as they happen; the last one is `RunFinished`."""
+    """Events as they happen; the last one is `RunFinished`. `speak=True`: each sentence
+    of the answer is spoken as soon as it is written (`SpeechChunk` events, see
+    `agentsdk.run.speaking`), and the result's `speech` holds them all."""
+    if speak:
+        voice = voice_of(agent)  # found first: a missing voice fails before the run
+        plain = stream(agent, inputs, thread_id=thread_id, history=history)
+        async for event in speaking(plain, voice):
+            yield event
+        return
     parts = as_parts(inputs)
     events: asyncio.Queue[Event | BaseException | None] = asyncio.Queue()
     loop = asyncio.get_running_loop()
@@ -290,14 +300,18 @@ def stream_sync(
     *,
     thread_id: str | None = None,
     history: Earlier | None = None,
+    speak: bool = False,
 ) -> Iterator[Event]:
     """`stream` for code without an event loop: the run goes on in a background thread."""
     parts = as_parts(inputs)
+    if speak:
+        voice_of(agent)  # a missing voice fails here, in the caller's thread
     events: queue.Queue[Event | BaseException | None] = queue.Queue()
 
     async def consume() -> None:
         try:
-            async for event in stream(agent, parts, thread_id=thread_id, history=history):
+            found = stream(agent, parts, thread_id=thread_id, history=history, speak=speak)
+            async for event in found:
                 events.put(event)
         except BaseException as exc:
             events.put(exc)
