@@ -15,9 +15,12 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentsdk.errors import AgentSDKError, ConfigurationError, MissingDependencyError
+
+if TYPE_CHECKING:
+    from agentsdk.agent import Agent
 
 __all__ = ["main"]
 
@@ -93,28 +96,45 @@ def _threshold(text: str) -> tuple[str, float]:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from agentsdk.agent import Agent
     from agentsdk.cli.chat import chat
-    from agentsdk.hitl.console import ConsoleApprover
-    from agentsdk.kit import Kit
-    from agentsdk.run.checkpoints import SQLiteCheckpointStore
-    from agentsdk.toolbox import calculator, current_time
-    from agentsdk.tools import Tool
 
     if args.resume is not None and args.db is None:
         raise ConfigurationError(
             f"--resume {args.resume} needs --db FILE: paused runs are kept only in a database"
         )
-    tools: list[Tool[..., Any]] = [calculator, current_time]
-    agent = Agent(
-        kit=Kit.stock(),
-        tools=tools,
-        approvals={t.name: "always" for t in tools} if args.approve_tools else {},
-        escalation=dict(args.escalate),
-        approver=ConsoleApprover(),
-        checkpointer=SQLiteCheckpointStore(args.db) if args.db else None,
+    return chat(_chat_agent(args), resume=args.resume, speak=args.speak)
+
+
+def _chat_agent(args: argparse.Namespace) -> Agent:
+    """The agent `agentsdk chat` talks with: the stock kit's with two ready tools, or the
+    one `--agent` names; the options add to it (a person at the console decides unless the
+    agent has an approver of its own)."""
+    import dataclasses
+
+    from agentsdk.agent import Agent
+    from agentsdk.cli.agent_file import load_agent
+    from agentsdk.hitl.console import ConsoleApprover
+    from agentsdk.kit import Kit
+    from agentsdk.run.checkpoints import SQLiteCheckpointStore
+    from agentsdk.toolbox import calculator, current_time
+    from agentsdk.tools import Tool, as_tool
+
+    if args.agent is not None:
+        agent = load_agent(args.agent)
+    else:
+        stock: list[Tool[..., Any]] = [calculator, current_time]
+        agent = Agent(kit=Kit.stock(), tools=stock)
+    names = [as_tool(t).name for t in agent.tools]
+    return dataclasses.replace(
+        agent,
+        approvals={
+            **agent.approvals,
+            **dict.fromkeys(names if args.approve_tools else [], "always"),
+        },
+        escalation={**agent.escalation, **dict(args.escalate)},
+        approver=agent.approver if agent.approver is not None else ConsoleApprover(),
+        checkpointer=SQLiteCheckpointStore(args.db) if args.db else agent.checkpointer,
     )
-    return chat(agent, resume=args.resume, speak=args.speak)
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -170,11 +190,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=_demo)
     chat = commands.add_parser(
-        "chat", help="talk with the stock kit; approvals and corrections at the console"
+        "chat",
+        help="talk with the stock kit (or --agent); answers stream; /help lists the commands "
+        "(/image /audio /video /speak /trace /save); approvals and corrections at the console",
     )
     chat.add_argument("--db", type=Path, help="SQLite file that keeps paused runs")
     chat.add_argument("--resume", metavar="THREAD", help="resume a paused run (needs --db)")
-    chat.add_argument("--speak", type=Path, help="speak each answer into this WAV file")
+    chat.add_argument(
+        "--speak",
+        type=Path,
+        metavar="OUT.wav",
+        help="speak each answer into this WAV file (/speak on|off switches it)",
+    )
+    chat.add_argument(
+        "--agent",
+        metavar="FILE.py:NAME",
+        help="chat with this agent (an Agent, or a function returning one; also "
+        "MODULE:NAME) instead of the stock kit's",
+    )
     chat.add_argument("--approve-tools", action="store_true", help="ask before every tool call")
     chat.add_argument(
         "--escalate",

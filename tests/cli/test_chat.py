@@ -278,3 +278,156 @@ def test_answers_are_spoken_into_a_wav_file_and_a_pause_is_not(tmp_path: Path) -
     assert said.count("(spoken into " + str(out) + ")") == 1  # the paused run was not spoken
     with pytest.raises(ConfigurationError, match="folder that exists"):
         chat(agent, ask=typed, say=said.append, speak=tmp_path / "missing" / "a.wav")
+
+
+def test_the_answer_is_shown_piece_by_piece_as_the_model_writes_it() -> None:
+    from tests.cli.test_streaming import Log, Paced
+
+    screen = Log()
+    typed = ["count", "again"]
+
+    def ask(prompt: str) -> str:
+        screen.log.append(("ask", prompt))
+        if not typed:
+            raise EOFError
+        return typed.pop(0)
+
+    model = Paced(lambda messages: f"{len(messages)} messages so far", screen)
+    assert chat(Agent(model=model, router=Router()), ask=ask, screen=screen) == 0
+    assert model.waits == [True] * 8  # each piece was on the screen before the next came
+    turns = [entry for entry in screen.log if entry[0] != "say"]
+    assert turns == [
+        ("ask", "you> "),
+        ("piece", "2 "),
+        ("piece", "messages "),
+        ("piece", "so "),
+        ("piece", "far "),
+        ("done", "2 messages so far"),
+        ("ask", "you> "),
+        ("piece", "4 "),
+        ("piece", "messages "),
+        ("piece", "so "),
+        ("piece", "far "),
+        ("done", "4 messages so far"),
+        ("ask", "you> "),
+    ]
+
+
+def _reply(messages: list[Message]) -> str | ToolCall:
+    last = messages[-1]
+    if last.role == "tool":
+        return f"Done: **{last.content}**."
+    return ToolCall("pay", {"amount": 4}) if "pay" in last.content else "Hello, *you*."
+
+
+def test_piped_output_is_plain_text_streamed_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    paid.clear()
+    typed = ["hi", "pay it", "a"]
+    approver = ConsoleApprover(ask=lambda _: typed.pop(0))
+    agent = Agent(model=FunctionModel(_reply), tools=[pay], router=Router(), approver=approver)
+    assert chat(agent, ask=lambda _: typed.pop(0) if typed else "/quit") == 0
+    out = capsys.readouterr().out
+    assert "\x1b[" not in out and paid == [4]
+    lines = out.splitlines()
+    assert "agent> Hello, *you*." in lines
+    assert lines[-2:] == ["  [tool pay({'amount': 4}) -> paid 4.0]", "agent> Done: **paid 4.0**."]
+
+
+def test_a_terminal_gets_the_answer_rendered_as_markdown(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Terminal()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    typed = ["hi"]
+    agent = Agent(model=FunctionModel(_reply), router=Router())
+    assert chat(agent, ask=lambda _: typed.pop(0) if typed else "/quit") == 0
+    text = out.getvalue()
+    assert "\x1b[3myou\x1b[0m" in text and "*you*" not in text  # italics, not asterisks
+
+
+AGENT_FILE = """
+from agentsdk import Agent, FunctionModel, ToolCall, tool
+from agentsdk.router import Router
+
+
+@tool(approval="always")
+def pay(amount: float) -> str:
+    \"\"\"Pay an amount.
+
+    Args:
+        amount: How much.
+    \"\"\"
+    return f"paid {amount}"
+
+
+def reply(messages):
+    last = messages[-1]
+    if last.role == "tool":
+        return f"Done: **{last.content}**."
+    return ToolCall("pay", {"amount": 4}) if "pay" in last.content else "Hello, *you*."
+
+
+agent = Agent(model=FunctionModel(reply), tools=[pay], router=Router())
+"""
+
+
+def test_agentsdk_chat_piped_with_an_agent_of_ones_own(tmp_path: Path) -> None:
+    source = tmp_path / "mine.py"
+    source.write_text(AGENT_FILE)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "agentsdk", "chat", "--agent", f"{source}:agent"],
+        input=f"hi\npay it\na\n/save {tmp_path / 'chat.md'}\n/quit\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "\x1b[" not in done.stdout
+    assert "agent> Hello, *you*." in done.stdout
+    assert "  [tool pay({'amount': 4}) -> paid 4.0]\nagent> Done: **paid 4.0**.\n" in done.stdout
+    assert "## You\n\npay it\n" in (tmp_path / "chat.md").read_text()
+
+
+def test_ctrl_c_in_a_turn_stops_the_chat_and_says_where_to_go_on(tmp_path: Path) -> None:
+    def interrupted(messages: list[Message]) -> str:
+        raise KeyboardInterrupt
+
+    store = SQLiteCheckpointStore(tmp_path / "chat.db")
+    agent = Agent(model=FunctionModel(interrupted), router=Router(), checkpointer=store)
+    typed, said = ["hello", "never read"], []
+    assert chat(agent, ask=lambda _: typed.pop(0), say=said.append) == 130
+    [thread] = store.threads()
+    assert typed == ["never read"]
+    assert said[-1] == (
+        f"(stopped: agentsdk chat --db FILE --resume {thread} goes on from the last step saved)"
+    )
+    later: list[str] = []
+    agent = Agent(model=ScriptedModel(["Hello again."]), router=Router(), checkpointer=store)
+    assert chat(agent, ask=lambda _: "/quit", say=later.append, resume=thread) == 0
+    assert "agent> Hello again." in later
+
+
+def test_a_run_refused_after_its_answer_was_written_is_an_error_and_the_chat_goes_on() -> None:
+    from agentsdk.safety import Guardrail, GuardrailVerdict
+
+    def no_secrets(text: str, context: object) -> GuardrailVerdict:
+        if "secret" in text:
+            return GuardrailVerdict.trip("a secret")
+        return GuardrailVerdict.ok()
+
+    model = ScriptedModel(["the secret is 42", "fine"])
+    agent = Agent(model=model, router=Router(), guardrails=[Guardrail(no_secrets, stage="output")])
+    typed, said = ["tell me", "and now?"], []
+    chat(agent, ask=lambda _: typed.pop(0) if typed else "/quit", say=said.append)
+    [error] = [s for s in said if s.startswith("error: ")]
+    assert "a secret" in error
+    assert "agent> the secret is 42" in said  # streamed before the output guardrail ran
+    assert said[-1] == "agent> fine"  # the pieces of the refused answer are not repeated
