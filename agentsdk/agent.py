@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from agentsdk.run import Earlier, Inputs, RunResult
     from agentsdk.run.checkpoints import CheckpointStore
     from agentsdk.run.state import RunState
+    from agentsdk.runnable import AgentRunnable
     from agentsdk.safety import Guardrail
     from agentsdk.tools import Approval
 
@@ -204,6 +205,14 @@ class Agent:
         from agentsdk.run import stream
 
         return stream(self, inputs, thread_id=thread_id, history=history, speak=speak)
+
+    def as_runnable(self, *, output: Literal["text", "result"] = "text") -> AgentRunnable:
+        """This agent as a LangChain `Runnable` (`agentsdk.runnable`): prompt values,
+        strings, parts or LangChain messages in; the answer's text (or the `RunResult`)
+        out; `invoke`, `batch`, `stream` and their async forms."""
+        from agentsdk.runnable import AgentRunnable
+
+        return AgentRunnable(self, output=output)
 
     def stream_sync(
         self,

@@ -1,8 +1,8 @@
 """06: LangChain tools in an agent, the agent in a LangChain chain. Tools written with
 langchain-core's `@tool` go into `Agent(tools=[...])` as they are (their schema comes from
 langchain-core); the stock agent calls them. Then the agent becomes a LangChain
-`Runnable` (a `RunnableLambda` around `agent.run`) and is piped after a prompt template,
-so `invoke` and `batch` work like any other chain.
+`Runnable` (`agent.as_runnable()`) and is piped after a prompt template, so `invoke` and
+`batch` work like any other chain.
 
 Run it (after `python3 tools/bootstrap.py demo`):
 
@@ -24,7 +24,6 @@ import json
 import sys
 
 from langchain_core.prompts import PromptTemplate
-from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import tool
 
 from agentsdk import Agent, GenerationSettings, Kit, Limits, RunResult
@@ -71,13 +70,10 @@ def main(question: str) -> None:
     print(f"question: {question}")
     show(agent.run(question))
 
-    # The agent as a Runnable: text in, the answer out. Each call is a fresh run.
-    def answer(text: str) -> str:
-        return agent.run(text).text
-
-    ask = RunnableLambda(answer, name="agentsdk_agent")
+    # The agent as a Runnable: a prompt value in, the answer's text out; each call is a
+    # fresh run (config={"configurable": {"thread_id": ...}} would go on with a thread)
     prompt = PromptTemplate.from_template("Where is my order {order_id}?")
-    chain = prompt | RunnableLambda(lambda value: value.to_string()) | ask
+    chain = prompt | agent.as_runnable()
     print(f'chain.invoke({{"order_id": "A-1042"}}): {chain.invoke({"order_id": "A-1042"})}')
     orders = ["A-1042", "C-55", "B-7"]
     answers = chain.batch([{"order_id": order} for order in orders])

@@ -38,7 +38,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         "routing, fusion, kit, placement",
         ["router", "fusion", "kit", "placement", "history", "events"],
     ),
-    ("the run", ["run", "agent"]),
+    ("the run", ["run", "agent", "runnable"]),
     ("evals and serving", ["evals", "serve"]),
     ("command line", ["cli", "__main__"]),
 ]
