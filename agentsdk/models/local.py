@@ -181,6 +181,7 @@ class LocalModel:
         in a text-only turn a calculation over the request's own numbers is chosen too,
         and a tool's result is the answer; False: never."""
         self._grammars: ToolGrammars | None = None
+        self._prompt_cache: tuple[tuple[int, ...], Any] | None = None
         self._embeddings: dict[str, Any] = {}
         self._embeddings_lock = threading.Lock()
 
@@ -561,7 +562,9 @@ class LocalModel:
     def likelihoods(self, prompt: str, continuations: Sequence[str]) -> list[float]:
         """The mean log-probability per token of each continuation after `prompt`: the
         prompt is read once and its cached keys and values serve every continuation,
-        scored in batches of `LIKELIHOOD_BATCH`."""
+        scored in batches of `LIKELIHOOD_BATCH`. The prompt's start that the previous
+        prompt shared (the lines read and the request, asked about twice) is not read
+        again: its keys and values are kept (`_prompt_cache`)."""
         import copy
 
         torch = _torch()
@@ -574,10 +577,7 @@ class LocalModel:
         ]
         scores: list[float] = []
         with self._lock, torch.inference_mode():
-            out = model(
-                torch.tensor([prompt_ids], device=self.device), use_cache=True, logits_to_keep=1
-            )
-            past, last = out.past_key_values, out.logits[0, -1].float()
+            past, last = self._read_prompt(prompt_ids)
             first = torch.log_softmax(last, -1)
             for start in range(0, len(encoded), LIKELIHOOD_BATCH):
                 batch = encoded[start : start + LIKELIHOOD_BATCH]
@@ -603,6 +603,36 @@ class LocalModel:
                         total += float(logprobs[row, i - 1, tokens[i]])
                     scores.append(total / len(tokens))
         return scores
+
+    def _read_prompt(self, prompt_ids: list[int]) -> tuple[Any, Any]:
+        """The model's keys and values after `prompt_ids` and its logits for the next
+        token, reading only what follows the part shared with the previous prompt read
+        here (at least `PROMPT_REUSE_MIN` tokens). Call with the lock held."""
+        import copy
+
+        torch = _torch()
+        start, past = 0, None
+        kept = self._prompt_cache
+        if kept is not None:
+            ids, cache = kept
+            shared = 0
+            for a, b in zip(ids, prompt_ids, strict=False):
+                if a != b:
+                    break
+                shared += 1
+            shared = min(shared, len(prompt_ids) - 1)  # one token read gives the logits
+            if shared >= PROMPT_REUSE_MIN:
+                start, past = shared, copy.deepcopy(cache)
+                if len(ids) > shared:
+                    past.crop(shared - len(ids))  # drop what differs (a negative count)
+        out = self._model(
+            torch.tensor([prompt_ids[start:]], device=self.device),
+            past_key_values=past,
+            use_cache=True,
+            logits_to_keep=1,
+        )
+        self._prompt_cache = (tuple(prompt_ids), out.past_key_values)
+        return out.past_key_values, out.logits[0, -1].float()
 
     def _extract(
         self,
@@ -898,6 +928,8 @@ def _parse_tool_calls(text: str, tools: Sequence[ToolSchema]) -> tuple[str, tupl
 
 
 LIKELIHOOD_BATCH = 32
+PROMPT_REUSE_MIN = 16
+"""Tokens a prompt must share with the previous one for its keys and values to be kept."""
 """Continuations scored together by `LocalModel.likelihoods`."""
 EMBEDDING_CACHE_SIZE = 4096
 """Sentence embeddings kept per model for extractive replies."""

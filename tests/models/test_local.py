@@ -323,6 +323,20 @@ def test_after_a_tool_result_the_extractive_answer_is_the_result(reader: LocalMo
     assert reader.generate(messages, settings=reading(reader, question)).text == "26.24"
 
 
+def test_likelihoods_keep_the_shared_start_of_the_previous_prompt(reader: LocalModel) -> None:
+    lines = "\n".join(f"line {i} holds {i * 7}" for i in range(12))
+    first, second = lines + "\nQuestion: one?", lines + "\nQuestion: two?"
+    options = ["7", "14", "line 3"]
+    reader._prompt_cache = None
+    reader.likelihoods(first, options)
+    kept = reader.likelihoods(second, options)  # reads only what follows the shared start
+    assert reader._prompt_cache is not None and len(reader._prompt_cache[0]) > 16
+    reader._prompt_cache = None
+    fresh = reader.likelihoods(second, options)
+    assert kept == pytest.approx(fresh, abs=1e-4)
+    assert reader.likelihoods(second, options) == pytest.approx(fresh, abs=1e-4)  # all shared
+
+
 def test_a_text_only_calculation_takes_the_request_numbers(tiny_checkpoint: Path) -> None:
     from agentsdk.toolbox import calculator
 
