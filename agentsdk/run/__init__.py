@@ -21,6 +21,7 @@ from agentsdk.events import Event, RunFinished
 from agentsdk.kit import Kit
 from agentsdk.media import MediaPart
 from agentsdk.messages import Message, Part, Text
+from agentsdk.run._drain import drain
 from agentsdk.run._loop import execute
 from agentsdk.run._loop import resume as go_on
 from agentsdk.run.result import Earlier, RunResult
@@ -282,16 +283,8 @@ async def stream(
         finally:
             loop.call_soon_threadsafe(events.put_nowait, None)
 
-    task = asyncio.create_task(produce())
-    try:
-        while (item := await events.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        if not task.done():
-            task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    async for item in drain(events, produce()):
+        yield item
 
 
 def stream_sync(

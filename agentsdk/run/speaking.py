@@ -23,6 +23,7 @@ import numpy as np
 
 from agentsdk.events import Event, RunFinished, SpeechChunk, TokenDelta
 from agentsdk.media import Audio
+from agentsdk.run._drain import drain
 from agentsdk.voices import SpeechSynthesizer
 
 __all__ = ["SentenceCutter", "join_speech", "speaking"]
@@ -134,13 +135,5 @@ async def speaking(events: AsyncIterator[Event], voice: SpeechSynthesizer) -> As
         finally:
             await out.put(None)
 
-    task = asyncio.create_task(pump())
-    try:
-        while (item := await out.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        if not task.done():
-            task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    async for item in drain(out, pump()):
+        yield item
