@@ -419,6 +419,8 @@ def _reason(exc: BaseException) -> str:
 
 
 def _server_message(exc: Any) -> str:
+    """What the server said: OpenAI's `{"error": {"message"}}`, or FastAPI's `{"detail"}`
+    (a string, or a list of `{"msg"}`), which `transformers serve` and others answer."""
     body = getattr(exc, "body", None)
     if isinstance(body, Mapping):
         error = body.get("error", body)
@@ -426,6 +428,13 @@ def _server_message(exc: Any) -> str:
             return str(error["message"])[:500]
         if isinstance(error, str):
             return error[:500]
+        detail = body.get("detail")
+        if isinstance(detail, str) and detail:
+            return detail[:500]
+        if isinstance(detail, list):
+            said = [str(d.get("msg")) for d in detail if isinstance(d, Mapping) and d.get("msg")]
+            if said:
+                return "; ".join(said)[:500]
     return str(getattr(exc, "message", "") or exc)[:500]
 
 

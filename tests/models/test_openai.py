@@ -343,6 +343,19 @@ def test_a_refused_request_names_the_status_and_the_server_message(
     assert raised.value.status == 400 and KEY not in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"detail": "Server is pinned to 'm1'; requested 'x'."},
+        {"detail": [{"loc": ["body", "model"], "msg": "Server is pinned to 'm1'"}]},
+    ],
+)
+def test_a_fastapi_servers_detail_is_the_message(server: RecordingServer, body: object) -> None:
+    server.replies.append(Status(400, body))  # type: ignore[arg-type]
+    with pytest.raises(RemoteModelError, match=r"HTTP 400.*pinned to 'm1'"):
+        _model(server).generate([Message.user("hi")])
+
+
 def test_a_server_that_does_not_answer_in_time_times_out(server: RecordingServer) -> None:
     server.replies.append(Slow(2.0, completion("late")))
     with pytest.raises(ModelUnreachableError, match="did not answer in time"):
