@@ -111,6 +111,11 @@ class Agent:
     voice (`Kit.voice`: the stock voice unless the kit was given one)."""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.instructions, str):
+            raise ConfigurationError(
+                f'instructions must be a string ("" for none), not '
+                f"{type(self.instructions).__name__}"
+            )
         for name, threshold in self.escalation.items():
             if not isinstance(threshold, int | float) or not 0.0 <= threshold <= 1.0:
                 raise ConfigurationError(

@@ -108,3 +108,9 @@ def test_a_result_reads_as_one_line() -> None:
     shown = repr(result)
     assert shown.startswith("RunResult(text='xxx") and "finish_reason='stop'" in shown
     assert "\n" not in shown and len(shown) < 200
+
+
+def test_instructions_must_be_a_string() -> None:
+    with pytest.raises(ConfigurationError, match="instructions must be a string"):
+        Agent(model=ScriptedModel([]), instructions=None)  # type: ignore[arg-type]
+    assert Agent(model=ScriptedModel(["ok"]), instructions="").run("hi").text == "ok"
