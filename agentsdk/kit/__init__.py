@@ -19,7 +19,7 @@ from agentsdk.encoders.speech import FasterWhisperBackend, SpeechEncoder
 from agentsdk.encoders.video import VideoEncoder
 from agentsdk.encoders.vision import VisionEncoder
 from agentsdk.errors import ConfigurationError, ModelNotFoundError
-from agentsdk.kit.health import ComponentCheck, check_component
+from agentsdk.kit.health import ComponentCheck, check_component, check_voice
 from agentsdk.models.base import ChatModel
 from agentsdk.voices import SpeechSynthesizer, stock_voice
 from agentsdk.weights import (
@@ -86,6 +86,8 @@ class Kit:
         self._components = dict(components or {})
         self._check = check
         self._voice = voice
+        self._adapter: Path | None = None
+        """The LoRA adapter merged into the LLM (`Kit.stock(adapter=...)`)."""
         self._lock = threading.Lock()
 
     @classmethod
@@ -96,6 +98,7 @@ class Kit:
         check: bool = True,
         placement: Plan | None = None,
         voice: SpeechSynthesizer | None = None,
+        adapter: str | Path | None = None,
     ) -> Kit:
         """The offline default kit.
 
@@ -103,9 +106,11 @@ class Kit:
         folder (or an encoder) as `vision`. `check=False` skips the sha256 checks.
         `placement` (see `agentsdk.placement`) says which device and dtype each model
         loads with; without one everything runs on the CPU. `voice` replaces the stock
-        voice (`Kit.voice`).
+        voice (`Kit.voice`). `adapter`: a LoRA adapter folder trained on the stock LLM
+        (`agentsdk learn train`), merged into its weights when it loads; the adapted LLM
+        is shared apart from the plain one.
         """
-        return cls(
+        kit = cls(
             components=STOCK_COMPONENTS,
             name="stock",
             check=check,
@@ -113,6 +118,14 @@ class Kit:
             placement=placement,
             voice=voice,
         )
+        if adapter is not None:
+            folder = Path(adapter).expanduser().resolve()
+            if not folder.is_dir():
+                raise ModelNotFoundError(
+                    f"no adapter at {folder}: expected a folder made by `agentsdk learn train`"
+                )
+            kit._adapter = folder
+        return kit
 
     @property
     def components(self) -> dict[str, ComponentSpec]:
@@ -244,7 +257,10 @@ class Kit:
         return ("vision", model_key(path, self._loader_options("vision")))
 
     def _loader_options(self, role: str) -> dict[str, Any]:
-        return self.placement.loader_options(role) if self.placement is not None else {}
+        options = self.placement.loader_options(role) if self.placement is not None else {}
+        if role == "llm" and self._adapter is not None:  # a str: part of the shared key
+            options = {**options, "adapter": str(self._adapter)}
+        return options
 
     def _load(self, role: str) -> Any:
         spec = self._components.get(role)
@@ -253,10 +269,13 @@ class Kit:
         return load_component(spec, check=self._check, options=self._loader_options(role))
 
     def check(self, *, load: bool = True) -> list[ComponentCheck]:
-        """Find, verify and (with `load`) load every component; never raises for a model."""
+        """Find, verify and (with `load`) load every component, and the kit's voice (with
+        `load`, it says a short sentence); never raises for a model."""
         results = []
         for spec in self._components.values():
             results.append(check_component(spec, load=load, verify_files=self._check))
+        if self._voice is not None or self.name == "stock":  # the kit's own voice
+            results.append(check_voice(self.voice, load=load))
         return results
 
     def __repr__(self) -> str:

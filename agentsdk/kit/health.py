@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Literal
 
 from agentsdk.errors import (
+    AgentSDKError,
     MissingDependencyError,
     ModelError,
     ModelNotFoundError,
     WeightsIntegrityError,
 )
+from agentsdk.voices import SpeechSynthesizer
 from agentsdk.weights import ComponentSpec, load_component, locate, require_runtime, verify
 
-__all__ = ["ComponentCheck", "check_component"]
+__all__ = ["ComponentCheck", "check_component", "check_voice"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +62,15 @@ def check_component(spec: ComponentSpec, *, load: bool, verify_files: bool) -> C
     return ComponentCheck(
         spec.role, spec.model, "ok", folder, load_seconds=time.perf_counter() - started
     )
+
+
+def check_voice(voice: SpeechSynthesizer, *, load: bool) -> ComponentCheck:
+    """The voice, and (with `load`) whether it speaks: it says one short sentence."""
+    if not load:
+        return ComponentCheck("voice", voice.name, "found")
+    started = time.perf_counter()
+    try:
+        voice.synthesize("Ready.")
+    except (AgentSDKError, OSError, RuntimeError, ValueError) as exc:
+        return ComponentCheck("voice", voice.name, "unloadable", None, str(exc))
+    return ComponentCheck("voice", voice.name, "ok", load_seconds=time.perf_counter() - started)

@@ -23,9 +23,10 @@ def test_report_lists_versions_devices_and_components() -> None:
     report = diagnose(Kit.stock(), load=False)
     assert set(report.packages) == set(PACKAGES)
     assert report.packages["agentsdk"] == "0.1.0"
-    assert [c.role for c in report.components] == list(STOCK_COMPONENTS)
+    assert [c.role for c in report.components] == [*STOCK_COMPONENTS, "voice"]
+    assert report.components[-1].model == "hibari:heart"  # found, not loaded: not spoken
     text = render(report)
-    for needle in ("python", "torch", "cpu", "llm", "speech", "ocr", "embeddings", "verdict"):
+    for needle in ("python", "torch", "cpu", "llm", "speech", "ocr", "embeddings", "voice"):
         assert needle in text
     data = json.loads(json.dumps(report.to_dict()))
     assert data["usable"] == report.usable
@@ -48,6 +49,21 @@ def test_the_stock_kit_loads(tmp_path: Path) -> None:
     report = diagnose(Kit.stock(), load=True)
     assert report.usable, render(report)
     assert all(c.status == "ok" and c.load_seconds is not None for c in report.components)
+    assert report.components[-1].role == "voice"  # it spoke
+
+
+def test_a_voice_that_cannot_speak_makes_the_kit_unusable() -> None:
+    from agentsdk import ConfigurationError, ScriptedModel
+
+    class Mute:
+        name, sample_rate = "mute", 16_000
+
+        def synthesize(self, text: str) -> object:
+            raise ConfigurationError("no sound card in this voice")
+
+    report = diagnose(Kit(llm=ScriptedModel([]), components={}, voice=Mute()), load=True)
+    assert [(c.role, c.status) for c in report.components] == [("voice", "unloadable")]
+    assert "no sound card" in render(report) and not report.usable
 
 
 class _LoadsACheckpoint(Kit):
