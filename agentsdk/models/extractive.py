@@ -10,7 +10,8 @@ OCR text, a document), its reply is a choice, not free writing:
 1. **Rank what was read.** The sources are split into lines; each line is scored for the
    request by a sentence embedding (cosine with the request) plus the model's own
    likelihood of the line after "The answer is in this line:" (both as z-scores, so
-   neither scale dominates). Each line is cut into spans: dates, numbers (not the parts
+   neither scale dominates), and `NAMED_WEIGHT` more for a line the request names by a
+   word they share. Each line is cut into spans: dates, numbers (not the parts
    of a time, a date or a code) and its words without the numbers. A span's score is its
    line's plus the z-scored mean log-likelihood of the span as the answer to the request,
    plus how strongly the request asks for its kind (`wanted_kinds`: the request's cosine
@@ -225,6 +226,12 @@ name (the shop, the company, the sender) heads it, on receipts, invoices, letter
 menus alike, while its request rarely shares a word with it ("what is it called?")."""
 
 
+NAMED_WEIGHT = 1.0
+"""How much a line counts that the request names by a word it shares ("What was the
+revenue?" and "Revenue 42"): a small model's likelihood prefers fluent lines ("Sales
+went up this year.") to the terse one that holds the answer."""
+
+
 def wanted_kinds(request: str, reader: Reader) -> dict[str, float]:
     """How strongly `request` asks for each kind of span, as z-scores over the kinds."""
     kinds = list(KIND_PROMPTS)
@@ -240,9 +247,12 @@ def rank_spans(request: str, lines: Sequence[str], reader: Reader) -> list[Span]
     wanted = wanted_kinds(request, reader)
     similarity = _similarities(reader, request, lines)
     line_prompt = reader.chat_prompt(reading_prompt(lines, request)) + LINE_LEAD
+    named = set(named_lines(request, lines))
     relevance = [
-        a + b
-        for a, b in zip(_z(similarity), _z(reader.likelihoods(line_prompt, lines)), strict=True)
+        a + b + (NAMED_WEIGHT if index in named else 0.0)
+        for index, (a, b) in enumerate(
+            zip(_z(similarity), _z(reader.likelihoods(line_prompt, lines)), strict=True)
+        )
     ]
     spans = [span for index, line in enumerate(lines) for span in line_spans(line, index)]
     if not spans:

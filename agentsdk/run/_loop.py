@@ -65,6 +65,18 @@ replies. (Every observation is redacted before a remote model reads it, whatever
 kind: a new modality's text may hold what was said or written too.)"""
 
 
+def _video_read(observation: Observation) -> list[str]:
+    """What a video's timeline read on its frames (a line per line) and heard said; []
+    for any other observation. Frame facts and vision tags are not evidence."""
+    if observation.kind != "video":
+        return []
+    texts: list[str] = []
+    for entry in observation.details.get("timeline") or ():
+        if isinstance(entry, dict) and entry.get("kind") in READ and entry.get("text"):
+            texts.append(str(entry["text"]).replace(" | ", "\n"))
+    return texts
+
+
 async def execute(
     agent: Agent,
     parts: Sequence[Part],
@@ -440,6 +452,7 @@ class _Run:
         not this turn's prompt scaffolding, image facts or vision tags."""
         state = self.state
         texts = [state.user_text] + [o.text for o in state.observations if o.kind in READ]
+        texts += [t for o in state.observations for t in _video_read(o)]
         texts += [m.content for m in state.history if m.role == "user"]
         return tuple(texts)
 
@@ -450,8 +463,11 @@ class _Run:
         return tuple(t for t in texts if t.strip())
 
     def sources(self) -> tuple[str, ...]:
-        """What was read this turn (OCR)."""
-        return tuple(o.text for o in self.state.observations if o.kind == "ocr" and o.text.strip())
+        """What was read this turn (OCR), and what a video showed in writing and said."""
+        observations = self.state.observations
+        texts = [o.text for o in observations if o.kind == "ocr"]
+        texts += [t for o in observations for t in _video_read(o)]
+        return tuple(t for t in texts if t.strip())
 
     def pause(self) -> RunResult:
         state = self.state

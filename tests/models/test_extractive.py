@@ -276,3 +276,18 @@ def test_a_written_out_calculation_chooses_its_own_operator() -> None:
     by_words = x.choose_computation("What is 9 minus 8?", [minus, times], BagOfWords(), ["9", "8"])
     assert by_words is not None and by_words.template is minus
     assert x.choose_computation("What is 9?", [minus, times], BagOfWords(), ["9"]) is None
+
+
+def test_a_line_the_request_names_outweighs_a_fluent_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = ["Quarterly report", "Sales went up this year", "Revenue 42"]
+
+    def fluent(prompt: str, text: str) -> float:  # the model likes the sentence as a line
+        if prompt.endswith(x.LINE_LEAD):
+            return -0.5 if "Sales" in text else -3.0
+        return 0.0
+
+    ranked = x.rank_spans("What was the revenue?", lines, BagOfWords(fluent))
+    assert ranked[0].line == 2 and ranked[1].line == 1
+    monkeypatch.setattr(x, "NAMED_WEIGHT", 0.0)
+    unnamed = x.rank_spans("What was the revenue?", lines, BagOfWords(fluent))
+    assert unnamed[0].score == pytest.approx(unnamed[1].score)  # a tie without it

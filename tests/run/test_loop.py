@@ -492,3 +492,35 @@ def test_the_model_gets_the_evidence_a_grounded_reply_may_use() -> None:
     assert "Tea 3.50 mail <EMAIL_1>" in evidence  # as the model reads it: redacted
     assert not any("480x400" in text for text in evidence)  # image facts are not evidence
     assert not any("confidence" in text for text in evidence)  # nor the prompt's headers
+
+
+def test_what_a_video_showed_in_writing_and_said_is_read_like_ocr() -> None:
+    from agentsdk import Observation, Video
+    from tests.clips import make_clip
+
+    class Timeline:
+        name, modality, cache_key = "video", "video", "timeline"
+
+        def encode(self, part: Any) -> Observation:
+            entries = [
+                {"seconds": 0.0, "kind": "ocr", "text": "Report | Revenue 42"},
+                {"seconds": 0.0, "kind": "facts", "text": "480x270, mostly white"},
+                {"seconds": 1.0, "kind": "speech", "text": "Sales went up."},
+            ]
+            return Observation(
+                kind="video",
+                text="\n".join(str(e["text"]) for e in entries),
+                confidence=0.9,
+                encoder="video",
+                model="fixed",
+                part_id="v",
+                details={"timeline": entries},
+            )
+
+    model = ScriptedModel(["42"])
+    clip = Video(make_clip([("A", 1.0)], "Hi."), name="talk.mp4")
+    Agent(model=model, router=Router(encoders=[Timeline()])).run(["What revenue?", clip])
+    settings = model.calls[0].settings
+    assert settings.sources == ("Report\nRevenue 42", "Sales went up.")
+    assert settings.evidence is not None and "Report\nRevenue 42" in settings.evidence
+    assert not any("mostly white" in text for text in settings.evidence)  # facts are not
