@@ -10,6 +10,31 @@ one family of errors. The caller's data is never modified.
 Images are decoded with Pillow, EXIF orientation applied, and converted to RGB (alpha
 composited on white). Audio is decoded with soundfile, down-mixed to mono float32 at its
 native rate, and resampled with soxr to whatever rate a consumer asks for.
+
+Which input raises which error:
+
+| input                                                             | error                   |
+| ----------------------------------------------------------------- | ----------------------- |
+| a path that does not exist or cannot be opened (NUL byte, symlink | `MediaNotFoundError`    |
+| loop, no permission)                                              |                         |
+| bytes in no known format; EPS (decoding it would run Ghostscript) | `UnsupportedMediaError` |
+| truncated or corrupt image or audio (checked against the header's | `CorruptMediaError`     |
+| length in every format that has one)                              |                         |
+| over `max_bytes`, `max_image_pixels` or `max_audio_seconds`       | `MediaTooLargeError`    |
+| no samples                                                        | `EmptyAudioError`       |
+| only silence (unless `allow_silence`)                             | `SilentAudioError`      |
+| NaN or infinite samples, float samples louder than 16.0 (+24      | `InvalidAudioError`     |
+| dBFS), a rate outside 1-384 kHz, more than 64 channels, bad shape |                         |
+
+`max_image_pixels` is checked from the header before any pixel is decoded, with 16-bit
+samples counting twice and 32-bit four times, so it bounds memory as well as size.
+Images are never padded (even with `PIL.ImageFile.LOAD_TRUNCATED_IMAGES` on): a PNG or
+JPEG whose data is shorter than its header promises is refused from its bytes
+(`agentsdk.truncation`). A fuzz test (tests/test_media_fuzz.py) mutates valid PNG, JPEG,
+WebP, GIF, TIFF, WAV, FLAC, OGG and MP3 files (2,250 cases, fixed seeds) and checks that
+each is accepted or refused with a `MediaError` within 5 s. Not detectable: a cut file
+without a length field (raw, IRCAM, Ogg cut at a page boundary, MP3 without a Xing
+header).
 """
 
 from __future__ import annotations

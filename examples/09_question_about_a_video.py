@@ -20,7 +20,7 @@ e.g.
         00:01 slide reads: Revenue 42
         00:01 frame is: 480x270 in-memory image, landscape; mostly white 99%; looks like a ...
     question: What was the revenue?
-    answer: The revenue is 42.
+    answer: 42
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ from agentsdk.cli.demo import default_assets
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 NOT_RUN: dict[tuple[str, int], str] = {
-    ("Serving agents over HTTP: `agentsdk serve`", 1): (
+    ("Deployment", 2): (
         "it talks to the server the command above starts (tests/cli/test_serve.py does "
         "this against a real one)"
     ),

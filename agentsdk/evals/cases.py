@@ -13,6 +13,22 @@ scored by the evaluator of the same name (`agentsdk.evals.evaluators.EVALUATORS`
 `choices`), `tool_call`, `transcript` (+ `max_wer`), `ocr_text` (+ `max_cer`),
 `max_seconds`, `paused`, `forbidden_tools`, `pii`, or one of your own evaluators. A key
 no evaluator reads is an error before any case runs, so a typo never passes silently.
+
+Several checks may be combined in one case; all must pass. What they ask:
+
+- `exact`, `contains` (a string or a list): the answer, normalised; `regex`: searched
+  in the answer, ignoring case;
+- `number` (+ `tolerance`): a number of the answer within the tolerance; the answer may
+  hold at most `max_numbers` numbers (default 3), so a list of every price is no answer;
+- `word` (+ `choices`): the word is in the answer, and naming another choice fails;
+- `tool_call`: `{"name", "arguments"}`, or null for "no tool"; arguments strictly
+  (`evaluators.arguments_match`: numbers equal, expressions equal by value, strings
+  equal after normalising, no extra keys), with `{"$contains": ...}`, `{"$one_of":
+  [...]}`, `{"$any": true}` and `{"$optional": X}` where no single value is right;
+- `transcript` (+ `max_wer`), `ocr_text` (+ `max_cer`): an encoder's text;
+- `max_seconds`, `paused`, `forbidden_tools`, `pii`: how the run went.
+
+A crash or a timeout is an infrastructure error: reported apart, not scored.
 """
 
 from __future__ import annotations

@@ -41,6 +41,27 @@ The rules:
   rules). A bare run of digits that is only an SSN, Aadhaar, CPF or Steuer-ID by its
   length needs the identifier's name shortly before it.
 Overlaps: e-mail > IBAN > national_id > card > custom patterns > phone.
+`Redactor(kinds={"email", "card"})` chooses kinds; `Redactor.add_pattern(kind, regex,
+validator=None)` adds a custom one.
+
+The 15 phone regions (`_PHONE_REGIONS`): US, GB, DE, FR, ES, IT, NL, PT, BR, MX, IN, CN,
+JP, RU, AU; any number written with `+` or `00` counts whatever its country. The phone
+rules are heuristics tuned against dates and amounts: a Spanish `612 345 678` counts, and
+two numbers written side by side read as one.
+
+Placeholders read `<KIND_N>`: `<EMAIL_1>`, `<PHONE_2>`, `<CARD_1>`, `<IBAN_1>`,
+`<NATIONAL_ID_1>`, and `<EMPLOYEE_ID_1>` for a custom kind `employee_id`. One value keeps
+one placeholder in a vault; restoring leaves placeholders the vault does not know
+untouched; redacting redacted text changes nothing. A model that rewrites a placeholder
+(`<email_1>`) defeats restoring.
+
+Measured by the tests (tests/safety/test_redaction.py) on 252 generated values in 10
+countries and 9 languages: recall 99.6% (the old hand-written patterns: 51.2%); and 0
+false positives on 235 clean receipt and prose sentences in 8 languages (old: 7).
+
+Not covered: names, postal addresses and dates of birth (they need a model), passports,
+driving licences, VAT and company numbers, bank routing numbers, IP addresses, other
+countries' national IDs, numbers spoken as words, and numbers split across OCR lines.
 """
 
 from __future__ import annotations

@@ -22,6 +22,24 @@ what is wrong; an unexpected failure is a 500 that names no internals (the trace
 goes to the server's log). Requests over `ServerLimits.max_body_bytes` get 413; beyond
 `max_runs` runs at once, 503 with `Retry-After`. CORS is off (no browser origin may call
 it) unless `cors_origins` lists some.
+
+What the routes take and give:
+
+- `/v1/chat/completions`: text, `image_url` data URLs (the server fetches no URL and
+  reads no path a request names) and `input_audio` parts; `stream: true` sends SSE
+  chunks, with usage when `stream_options.include_usage`; `extra_body={"thread_id": ...}`
+  runs on a thread of the agent's checkpoint store. A request's `tools` are refused (the
+  agents' own tools run here). Each completion carries an `agentsdk` field: `run_id`,
+  `thread_id`, `status` (`finished` or `paused`) and the interruptions.
+- `POST /v1/threads/{thread}/runs`: `{"agent", "input"}`.
+- `GET /v1/threads/{thread}?agent=`: the newest state, pending interruptions with their
+  evidence.
+- `POST /v1/threads/{thread}/decisions`: `{"agent", "interruption_id", "action":
+  approve|approve_always|edit|reject|respond|confirm|correct, "arguments", "message"}`;
+  the decision is recorded with the reviewer's key name (`reviewer:alice` in the audit
+  log) and the run resumes. A decision on an interruption that is no longer pending is a
+  409, and so is a second run on a thread another process is working on.
+- `POST /v1/threads/{thread}/resume`: `{"agent"}`; goes on with a run whose process died.
 """
 
 from __future__ import annotations
