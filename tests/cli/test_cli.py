@@ -17,7 +17,8 @@ def test_doctor_json_without_loading(capsys: pytest.CaptureFixture[str]) -> None
     code = cli.main(["doctor", "--no-load", "--json"])
     data = json.loads(capsys.readouterr().out)
     assert code == (0 if data["usable"] else 1)
-    assert {c["role"] for c in data["components"]} == {"llm", "speech", "ocr", "embeddings"}
+    roles = {c["role"] for c in data["components"]}
+    assert roles == {"llm", "speech", "ocr", "embeddings", "voice"}
 
 
 def test_doctor_exits_non_zero_when_the_kit_is_unusable(
@@ -51,7 +52,7 @@ def test_doctor_as_a_process_loads_the_kit() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "the stock kit is usable" in done.stdout
-    assert done.stdout.count(" ok ") == 4
+    assert done.stdout.count(" ok ") == 5  # the four models and the voice
 
 
 def test_python_dash_m_agentsdk_is_the_command() -> None:
