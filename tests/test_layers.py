@@ -39,7 +39,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         ["router", "fusion", "kit", "placement", "history", "events"],
     ),
     ("the run", ["run", "agent", "runnable"]),
-    ("evals and serving", ["evals", "serve"]),
+    ("evals and serving", ["evals", "serve", "learn"]),
     ("command line", ["cli", "__main__"]),
 ]
 """Lowest first; a module belongs to the layer of its longest matching prefix."""

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentsdk.cli.learn import add_parser as add_learn
 from agentsdk.errors import AgentSDKError, ConfigurationError, MissingDependencyError
 
 if TYPE_CHECKING:
@@ -312,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--scopes", default="run", help="scopes of --new-key: run,review (default run)"
     )
     served.set_defaults(handler=_serve)
+    add_learn(commands)  # agentsdk learn export (and later steps)
     return parser
 
 
