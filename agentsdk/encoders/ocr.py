@@ -62,7 +62,8 @@ def reading_order(lines: Sequence[OCRLine]) -> list[list[OCRLine]]:
     return [sorted(row, key=lambda item: item.left) for row in rows]
 
 
-def _load_engine() -> Any:
+def _load_engine(threads: int | None = None) -> Any:
+    """rapidocr's engine; `threads`: onnxruntime's threads per session (None: all)."""
     try:
         from rapidocr import RapidOCR
     except ImportError as exc:
@@ -70,7 +71,11 @@ def _load_engine() -> Any:
             "the OCR encoder needs rapidocr and onnxruntime: pip install 'agentsdk[kit]'"
         ) from exc
     try:
-        return RapidOCR(params={"Global.log_level": "critical"})
+        params: dict[str, Any] = {"Global.log_level": "critical"}
+        if threads is not None:
+            params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
+            params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
+        return RapidOCR(params=params)
     except Exception as exc:  # rapidocr raises its own error types
         raise ModelLoadError(f"rapidocr could not start: {exc}") from exc
 

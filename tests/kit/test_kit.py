@@ -166,3 +166,11 @@ def test_kit_encoders_are_cached_and_reused() -> None:
     custom.facts.encode(picture)
     assert (cache.misses, cache.hits) == (1, 1)
     assert custom.cache is cache
+
+
+@pytest.mark.parametrize(("cores", "threads"), [(None, 1), (1, 1), (2, 1), (3, 1), (16, 8)])
+def test_each_encoder_runtime_gets_half_the_cores(
+    monkeypatch: pytest.MonkeyPatch, cores: int | None, threads: int
+) -> None:
+    monkeypatch.setattr(weights.os, "cpu_count", lambda: cores)
+    assert weights.encoder_threads() == threads
