@@ -16,6 +16,13 @@ there (they would cut the JSON), the chosen opening counts against `max_tokens`,
 unescaped (a tool call yields nothing). With `constrained_tools=False`, tools are passed
 to the chat template and tool calls the model writes as JSON are parsed when they happen
 to be well formed.
+
+`from_pretrained(..., adapter=FOLDER)` applies a LoRA adapter that `agentsdk.learn`
+trained (a peft folder plus `agentsdk-adapter.json`, which names the base model it was
+made for): it is checked against this checkpoint, loaded with peft and merged into the
+weights, so generation runs at the base model's speed (`agentsdk.models.adapters`). Each
+adapted model is its own copy of the weights, with its own prompt cache (`_prompt_cache`
+never holds keys and values of another adapter's weights).
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from agentsdk.errors import (
     ModelNotFoundError,
 )
 from agentsdk.messages import Message, ToolCall
+from agentsdk.models.adapters import apply_adapter, check_adapter
 from agentsdk.models.base import (
     FinishReason,
     GenerationSettings,
@@ -58,6 +66,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LoadInfo", "LocalModel"]
 
+
 # End-of-turn markers of common chat formats, used as extra EOS ids when the vocabulary has them.
 _END_OF_TURN = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<|endoftext|>")
 _TOOL_CALL_TAG = re.compile(r"<tool_call>\s*(\{.*?\})\s*</tool_call>", re.DOTALL)
@@ -74,6 +83,8 @@ class LoadInfo:
     seconds: float
     """Wall time of the whole load, conversion included."""
     gguf_file: Path | None = None
+    adapter: Path | None = None
+    """The LoRA adapter folder merged into the weights, if any."""
 
 
 def _torch() -> Any:
@@ -201,6 +212,7 @@ class LocalModel:
         tool_ranker: ToolRanker | None = None,
         tool_candidates: int = 1,
         grounded: bool | Literal["auto"] = False,
+        adapter: str | Path | None = None,
     ) -> LocalModel:
         """Load a local checkpoint folder, or a GGUF file (a path ending in .gguf, or a
         folder plus `gguf_file=`). Never downloads.
@@ -208,8 +220,18 @@ class LocalModel:
         `device_map` (module -> "cuda:N", "cpu" or "disk", as a split `Placement` of
         `agentsdk.placement` gives it) dispatches the model across devices with accelerate
         instead of moving it to `device`; "disk" entries go to `offload_folder` (default:
-        a new temporary folder)."""
+        a new temporary folder).
+
+        `adapter`: a LoRA adapter folder made by `agentsdk.learn` for this base model,
+        merged into the weights (ConfigurationError if it was made for another base);
+        the model's name gets `+<folder name>`."""
         started = time.perf_counter()
+        adapter = Path(adapter).expanduser() if adapter is not None else None
+        if adapter is not None and device_map and "disk" in map(str, device_map.values()):
+            raise ConfigurationError(
+                "an adapter cannot be merged into weights offloaded to disk: "
+                "place the model on GPUs and the CPU only"
+            )
         path = Path(path).expanduser()
         if gguf_file is None and path.suffix == ".gguf":
             path, gguf_file = path.parent, path.name
@@ -226,6 +248,8 @@ class LocalModel:
                     "or a .gguf file"
                 )
             checkpoint, source = path, "checkpoint"
+        if adapter is not None:
+            check_adapter(adapter, checkpoint)
         dispatch: dict[str, Any] = {}
         if device_map:
             dispatch = _dispatch_options(device_map, offload_folder)
@@ -240,11 +264,15 @@ class LocalModel:
             )
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise ModelLoadError(f"could not load {checkpoint}: {exc}") from exc
+        if adapter is not None:
+            model = apply_adapter(model, adapter)
         if not dispatch:  # a dispatched model stays where accelerate put it
             model.to(device)  # type: ignore[arg-type]
         model.eval()  # type: ignore[no-untyped-call]
-        info = LoadInfo(checkpoint, source, time.perf_counter() - started, gguf_path)
+        info = LoadInfo(checkpoint, source, time.perf_counter() - started, gguf_path, adapter)
         label = name or (Path(gguf_file).stem if gguf_file else path.name)
+        if adapter is not None:
+            label = f"{label}+{adapter.name}"
         return cls(
             model,
             tokenizer,
