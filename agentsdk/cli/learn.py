@@ -4,6 +4,10 @@
   [--agent FILE.py:NAME] [--test-fraction 0.2] [--seed 0] [--key-env VAR]`: the audit
   log and the saved states become a fine-tuning dataset (`agentsdk.learn.export`);
   prints the counts.
+- `agentsdk learn train DATASET [--base stock|CHECKPOINT] [--out DIR] [--name NAME]
+  [--epochs 2] [--learning-rate 2e-4] [--rank 8] [--batch-size 4] [--seed 0]
+  [--device cpu|cuda]`: a LoRA adapter trained on the dataset's supervised rows
+  (`agentsdk.learn.train`), with a progress bar; prints where it went and how to load it.
 
 A step is a subcommand with its own `_add_STEP(steps)` below, registered in
 `add_parser`; its handler imports what it needs when it runs, so `agentsdk --help` stays
@@ -16,20 +20,89 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from agentsdk.errors import ConfigurationError
 
-__all__ = ["add_parser", "run_export"]
+__all__ = ["add_parser", "run_export", "run_train"]
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `learn` and its steps to the `agentsdk` command line."""
     learn = commands.add_parser(
-        "learn", help="learn from people's decisions: export them as a fine-tuning dataset"
+        "learn",
+        help="learn from people's decisions: export them as a dataset, train a LoRA adapter",
     )
     steps = learn.add_subparsers(dest="step", required=True, metavar="STEP")
     _add_export(steps)
+    _add_train(steps)
+
+
+def _add_train(steps: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    train = steps.add_parser(
+        "train",
+        help="a LoRA adapter for the local model, from an exported dataset",
+        description="Train a LoRA adapter (peft) on the supervised rows of a dataset "
+        "(the folder `learn export` wrote: its train split), on the CPU or a GPU, and "
+        "save it with its training metadata. Load it with Kit.stock(adapter=PATH) or "
+        "LocalModel.from_pretrained(..., adapter=PATH).",
+    )
+    train.add_argument("dataset", type=Path, help="the export folder, or an sft .jsonl file")
+    train.add_argument(
+        "--base", default="stock", help="the stock LLM (default) or a checkpoint folder"
+    )
+    train.add_argument(
+        "--out", type=Path, metavar="DIR", help="where to save it (default: the model cache)"
+    )
+    train.add_argument("--name", help="the adapter's name (default: the dataset's and the time)")
+    train.add_argument("--epochs", type=int, default=2)
+    train.add_argument("--learning-rate", type=float, default=2e-4)
+    train.add_argument("--rank", type=int, default=8, help="LoRA rank (default 8)")
+    train.add_argument("--batch-size", type=int, default=4)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    train.add_argument("--overwrite", action="store_true", help="replace an adapter at --out")
+    train.set_defaults(handler=_train)
+
+
+def _train(args: argparse.Namespace) -> int:
+    return run_train(
+        dataset=args.dataset,
+        base=args.base,
+        out=args.out,
+        name=args.name,
+        epochs=args.epochs,
+        learning_rate=args.learning_rate,
+        rank=args.rank,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        device=args.device,
+        overwrite=args.overwrite,
+    )
+
+
+def run_train(
+    *, dataset: Path, stdout: TextIO | None = None, progress: bool = True, **options: Any
+) -> int:
+    """Run `agentsdk learn train` (a tqdm bar on stderr); prints what was trained and
+    where it went; the exit status."""
+    from agentsdk.learn.train import train_adapter
+
+    summary = train_adapter(dataset, progress=progress, **options)
+    say = stdout or sys.stdout
+    print(
+        f"trained {summary.adapter.name} on {summary.rows} rows ({summary.examples} "
+        f"examples, {summary.target_tokens} target tokens) for {summary.epochs} epoch(s), "
+        f"{summary.steps} steps in {summary.train_seconds:.1f} s; final loss "
+        f"{summary.final_loss:.3f}",
+        file=say,
+    )
+    if summary.skipped:
+        left = ", ".join(f"{n} {why}" for why, n in summary.skipped.items())
+        print(f"left out: {left}", file=say)
+    print(f"adapter: {summary.adapter}", file=say)
+    print(f"use it: Kit.stock(adapter={str(summary.adapter)!r})", file=say)
+    return 0
 
 
 def _add_export(steps: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

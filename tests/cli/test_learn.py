@@ -172,3 +172,24 @@ def test_export_as_a_process(db: Path, tmp_path: Path) -> None:
     assert "2 supervised pairs" in done.stdout
     assert (out / "manifest.json").is_file()
     assert sum(len(read(out, kind)) for kind in ("sft", "preferences")) == 3
+
+
+def test_export_then_train_an_adapter_and_load_it(
+    db: Path, tmp_path: Path, tiny_checkpoint: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agentsdk.models.local import LocalModel
+
+    (tmp_path / "bills.py").write_text(AGENT_FILE)
+    data, adapter = tmp_path / "data", tmp_path / "adapter"
+    exported = ["learn", "export", "--db", str(db), "--out", str(data), "--test-fraction", "0"]
+    assert cli.main([*exported, "--agent", f"{tmp_path / 'bills.py'}:agent"]) == 0
+    argv = ["learn", "train", str(data), "--base", str(tiny_checkpoint), "--out", str(adapter)]
+    assert cli.main([*argv, "--epochs", "1", "--learning-rate", "0.01"]) == 0
+    printed = capsys.readouterr().out
+    assert "trained adapter on 2 rows" in printed and "final loss " in printed
+    assert f"adapter: {adapter}" in printed
+    loaded = LocalModel.from_pretrained(tiny_checkpoint, adapter=adapter)
+    assert loaded.load_info is not None and loaded.load_info.adapter == adapter
+    assert cli.main([*argv, "--epochs", "1"]) == 2  # it is there: --overwrite replaces it
+    assert "agentsdk learn: error: " in capsys.readouterr().err
+    assert cli.main([*argv, "--epochs", "1", "--overwrite"]) == 0
