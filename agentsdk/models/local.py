@@ -603,21 +603,23 @@ class LocalModel:
         encoded = [
             tokenizer.encode(t, add_special_tokens=False) or [self._pad_id] for t in continuations
         ]
-        scores: list[float] = []
         with self._lock, torch.inference_mode():
             past, last = self._read_prompt(prompt_ids)
             first = torch.log_softmax(last, -1)
-            for start in range(0, len(encoded), LIKELIHOOD_BATCH):
-                batch = encoded[start : start + LIKELIHOOD_BATCH]
-                width = max(len(ids) for ids in batch)
-                ids = torch.full((len(batch), width), self._pad_id, dtype=torch.long)
-                mask = torch.zeros((len(batch), len(prompt_ids) + width), dtype=torch.long)
+            scores = [float(first[tokens[0]]) for tokens in encoded]  # one token: done
+            # a continuation's last token is only scored, never read: the inputs are the
+            # rest, batched by length so that little of a batch is padding
+            rest = [tokens[:-1] for tokens in encoded]
+            for group in length_batches([len(r) for r in rest], max_rows=LIKELIHOOD_BATCH):
+                width = max(len(rest[i]) for i in group)
+                ids = torch.full((len(group), width), self._pad_id, dtype=torch.long)
+                mask = torch.zeros((len(group), len(prompt_ids) + width), dtype=torch.long)
                 mask[:, : len(prompt_ids)] = 1
-                for row, tokens in enumerate(batch):
-                    ids[row, : len(tokens)] = torch.tensor(tokens)
-                    mask[row, len(prompt_ids) : len(prompt_ids) + len(tokens)] = 1
+                for row, index in enumerate(group):
+                    ids[row, : len(rest[index])] = torch.tensor(rest[index])
+                    mask[row, len(prompt_ids) : len(prompt_ids) + len(rest[index])] = 1
                 cache = copy.deepcopy(past)
-                cache.batch_repeat_interleave(len(batch))
+                cache.batch_repeat_interleave(len(group))
                 logits = model(
                     ids.to(self.device),
                     attention_mask=mask.to(self.device),
@@ -625,11 +627,11 @@ class LocalModel:
                     use_cache=True,
                 ).logits.float()
                 logprobs = torch.log_softmax(logits, -1)
-                for row, tokens in enumerate(batch):
-                    total = float(first[tokens[0]])
+                for row, index in enumerate(group):
+                    tokens = encoded[index]
                     for i in range(1, len(tokens)):
-                        total += float(logprobs[row, i - 1, tokens[i]])
-                    scores.append(total / len(tokens))
+                        scores[index] += float(logprobs[row, i - 1, tokens[i]])
+            scores = [total / len(tokens) for total, tokens in zip(scores, encoded, strict=True)]
         return scores
 
     def _read_prompt(self, prompt_ids: list[int]) -> tuple[Any, Any]:
@@ -956,6 +958,34 @@ def _parse_tool_calls(text: str, tools: Sequence[ToolSchema]) -> tuple[str, tupl
 
 
 LIKELIHOOD_BATCH = 32
+BATCH_OVERHEAD_TOKENS = 25
+"""What one more forward pass costs, in tokens read: on SmolLM2-135M on 2 CPU cores a
+pass after a 124-token prompt took 55 ms for one token and about 2 ms more per token
+(8 rows of 8: 184 ms; 8 rows of 20: 345 ms)."""
+
+
+def length_batches(
+    lengths: Sequence[int], *, max_rows: int, overhead: int = BATCH_OVERHEAD_TOKENS
+) -> list[list[int]]:
+    """The indices of `lengths` (0s left out: nothing to read) in batches of similar
+    length, at most `max_rows` each, chosen to read the fewest tokens, padding and
+    `overhead` per batch included (a batch reads rows x its longest)."""
+    order = sorted((i for i, n in enumerate(lengths) if n > 0), key=lambda i: lengths[i])
+    best = [0.0] + [float("inf")] * len(order)  # best[k]: cost of the first k, batched
+    cut = [0] * (len(order) + 1)
+    for end in range(1, len(order) + 1):
+        for start in range(max(0, end - max_rows), end):
+            cost = best[start] + overhead + (end - start) * lengths[order[end - 1]]
+            if cost < best[end]:
+                best[end], cut[end] = cost, start
+    batches: list[list[int]] = []
+    end = len(order)
+    while end > 0:
+        batches.append(order[cut[end] : end])
+        end = cut[end]
+    return batches[::-1]
+
+
 PROMPT_REUSE_MIN = 16
 """Tokens a prompt must share with the previous one for its keys and values to be kept."""
 """Continuations scored together by `LocalModel.likelihoods`."""

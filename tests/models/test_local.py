@@ -396,3 +396,17 @@ def test_stock_llm_reads_the_answer_off_the_lines(
         [Message.user(question)], tools=[calculator.schema()], settings=reading(stock_llm, question)
     )
     assert (reply.text, reply.tool_calls) == (expected, ())
+
+
+def test_length_batches_read_few_tokens_and_skip_nothing_to_read() -> None:
+    from agentsdk.models.local import length_batches
+
+    lengths = [4, 20, 11, 9, 8, 7, 1, 0]
+    batches = length_batches(lengths, max_rows=32, overhead=25)
+    assert sorted(i for b in batches for i in b) == [0, 1, 2, 3, 4, 5, 6]  # 7 reads nothing
+    for batch in batches:
+        assert [lengths[i] for i in batch] == sorted(lengths[i] for i in batch)
+    assert length_batches([5, 5, 5], max_rows=2, overhead=0) in ([[0], [1, 2]], [[0, 1], [2]])
+    assert length_batches([1, 30], max_rows=8, overhead=0) == [[0], [1]]  # no padding to 30
+    assert length_batches([1, 30], max_rows=8, overhead=100) == [[0, 1]]  # a pass costs more
+    assert length_batches([], max_rows=4) == []
