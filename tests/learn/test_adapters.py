@@ -26,19 +26,8 @@ from agentsdk.learn.adapters import (
 from agentsdk.learn.train import TrainSummary, train_adapter
 from agentsdk.models.adapters import ADAPTER_METADATA, checkpoint_identity
 from agentsdk.models.local import LocalModel
+from tests.learn.datasets import ADD
 
-ADD = {
-    "type": "function",
-    "function": {
-        "name": "add",
-        "description": "Add two numbers.",
-        "parameters": {
-            "type": "object",
-            "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-            "required": ["a", "b"],
-        },
-    },
-}
 ECHO = {
     "type": "function",
     "function": {
