@@ -452,7 +452,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--threads",
         type=int,
         default=1,
-        help="torch CPU threads (1: on 2 shared cores, 2 threads stalled for 5-15 s at a time)",
+        help="torch CPU threads (1: on 2 shared cores, 2 threads stalled for 5-20 s at a time)",
     )
     args = parser.parse_args(argv)
     if args.quick:
