@@ -100,7 +100,11 @@ def run_train(
     if summary.skipped:
         left = ", ".join(f"{n} {why}" for why, n in summary.skipped.items())
         print(f"left out: {left}", file=say)
+    tools = ", ".join(sorted(summary.scope.tools))
+    where = [f"prompts listing {tools}"] if tools else []
+    where += ["prompts listing no tool"] if summary.scope.plain else []
     print(f"adapter: {summary.adapter}", file=say)
+    print(f"it applies to: {' and '.join(where) or 'nothing'} (adapter_scope='trained')", file=say)
     print(f"use it: Kit.stock(adapter={str(summary.adapter)!r})", file=say)
     return 0
 

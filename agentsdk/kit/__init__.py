@@ -20,6 +20,7 @@ from agentsdk.encoders.video import VideoEncoder
 from agentsdk.encoders.vision import VisionEncoder
 from agentsdk.errors import ConfigurationError, ModelNotFoundError
 from agentsdk.kit.health import ComponentCheck, check_component, check_voice
+from agentsdk.models.adapters import ScopeMode
 from agentsdk.models.base import ChatModel
 from agentsdk.voices import SpeechSynthesizer, stock_voice
 from agentsdk.weights import (
@@ -88,6 +89,7 @@ class Kit:
         self._voice = voice
         self._adapter: Path | None = None
         """The LoRA adapter merged into the LLM (`Kit.stock(adapter=...)`)."""
+        self._adapter_scope: ScopeMode = "trained"
         self._lock = threading.Lock()
 
     @classmethod
@@ -99,6 +101,7 @@ class Kit:
         placement: Plan | None = None,
         voice: SpeechSynthesizer | None = None,
         adapter: str | Path | None = None,
+        adapter_scope: ScopeMode = "trained",
     ) -> Kit:
         """The offline default kit.
 
@@ -108,7 +111,9 @@ class Kit:
         loads with; without one everything runs on the CPU. `voice` replaces the stock
         voice (`Kit.voice`). `adapter`: a LoRA adapter folder trained on the stock LLM
         (`agentsdk learn train`), merged into its weights when it loads; the adapted LLM
-        is shared apart from the plain one.
+        is shared apart from the plain one. `adapter_scope`: "trained" (the default: the
+        adapter writes only replies for the tools it learned from) or "all" (every reply;
+        see `agentsdk.models.adapters`).
         """
         kit = cls(
             components=STOCK_COMPONENTS,
@@ -124,7 +129,12 @@ class Kit:
                 raise ModelNotFoundError(
                     f"no adapter at {folder}: expected a folder made by `agentsdk learn train`"
                 )
+            if adapter_scope not in ("trained", "all"):
+                raise ConfigurationError(
+                    f"adapter_scope must be 'trained' or 'all', not {adapter_scope!r}"
+                )
             kit._adapter = folder
+            kit._adapter_scope = adapter_scope
         return kit
 
     @property
@@ -259,7 +269,11 @@ class Kit:
     def _loader_options(self, role: str) -> dict[str, Any]:
         options = self.placement.loader_options(role) if self.placement is not None else {}
         if role == "llm" and self._adapter is not None:  # a str: part of the shared key
-            options = {**options, "adapter": str(self._adapter)}
+            options = {
+                **options,
+                "adapter": str(self._adapter),
+                "adapter_scope": self._adapter_scope,
+            }
         return options
 
     def _load(self, role: str) -> Any:

@@ -19,13 +19,14 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from agentsdk._files import file_sha256
 from agentsdk.errors import ConfigurationError, MissingDependencyError
 from agentsdk.messages import Message, ToolCall
+from agentsdk.models.adapters import AdapterScope
 from agentsdk.models.control_tokens import ControlTokens
 from agentsdk.models.local import LocalModel
 
@@ -165,10 +166,18 @@ class Prepared:
     skipped: Mapping[str, int]
     """Assistant turns left out, by reason."""
     tool_prompt: Literal["all", "chosen"]
+    listed: Mapping[str, int] = field(default_factory=dict)
+    """Tool name -> trained turns whose prompt listed it."""
+    plain: int = 0
+    """Trained turns whose prompt listed no tool."""
 
     @property
     def target_tokens(self) -> int:
         return sum(e.target_tokens for e in self.examples)
+
+    def scope(self) -> AdapterScope:
+        """The prompts an adapter trained on these examples learned from."""
+        return AdapterScope(frozenset(self.listed), self.plain > 0)
 
 
 def _ordered(call: ToolCall, spec: ToolSpec | None) -> ToolCall:
@@ -270,9 +279,20 @@ class _Renderer:
             return False
         return bool(matcher.is_terminated() or matcher.accept_token(grammars.stop_ids[0]))
 
-    def row(self, row: Mapping[str, Any], skipped: Counter[str]) -> tuple[list[Example], int]:
+    def listed(self, message: Message, specs: tuple[ToolSpec, ...] | None) -> tuple[str, ...]:
+        """The tools the prompt of the assistant turn `message` lists."""
+        if specs is None:
+            return ()
+        if self.mode == "chosen":  # the called tool alone, or none for an answer
+            return tuple(call.name for call in message.tool_calls[:1])
+        return tuple(s.name for s in specs)
+
+    def row(
+        self, row: Mapping[str, Any], skipped: Counter[str], listed: Counter[str]
+    ) -> tuple[list[Example], int]:
         """The examples of one row (consecutive turns share one sequence when each
-        prompt continues the text before it) and how many turns they train."""
+        prompt continues the text before it) and how many turns they train; `listed`
+        counts the tools each trained turn's prompt lists ("" for none)."""
         from agentsdk.models.toolcalls.schema import tool_specs
 
         messages, first = _messages(row)
@@ -319,6 +339,7 @@ class _Renderer:
             labels += [IGNORE] * len(context) + target
             text = prompt + opening + reply + end if end else "\0"  # \0: nothing continues
             trained += 1
+            listed.update(self.listed(message, specs) or ("",))
         if ids:
             examples.append(Example(tuple(ids), tuple(labels)))
         return examples, trained
@@ -332,16 +353,18 @@ def prepare_examples(
     mode = tool_prompt_of(model, tool_prompt)
     renderer = _Renderer(model, mode)
     skipped: Counter[str] = Counter()
+    listed: Counter[str] = Counter()
     examples: list[Example] = []
     targets = 0
     for number, row in enumerate(rows, 1):
         try:
-            made, trained = renderer.row(row, skipped)
+            made, trained = renderer.row(row, skipped, listed)
         except ConfigurationError as exc:  # a bad message or tool schema
             raise ConfigurationError(f"row {number}: {exc}") from exc
         examples += made
         targets += trained
-    return Prepared(tuple(examples), len(rows), targets, dict(skipped), mode)
+    plain = listed.pop("", 0)
+    return Prepared(tuple(examples), len(rows), targets, dict(skipped), mode, dict(listed), plain)
 
 
 def tool_prompt_of(model: LocalModel, tool_prompt: ToolPrompt) -> Literal["all", "chosen"]:

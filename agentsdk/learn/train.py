@@ -50,7 +50,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from agentsdk.errors import ConfigurationError, MissingDependencyError
 from agentsdk.learn.adapters import ADAPTER_FORMAT, adapter_path, save_adapter
@@ -63,11 +63,8 @@ from agentsdk.learn.examples import (
     prepare_examples,
     tool_prompt_of,
 )
-from agentsdk.models.adapters import checkpoint_identity
+from agentsdk.models.adapters import AdapterScope, checkpoint_identity
 from agentsdk.models.local import LocalModel
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "DEFAULT_TARGET_MODULES",
@@ -169,6 +166,8 @@ class TrainSummary:
     """Mean loss of each epoch."""
     losses: tuple[float, ...] = field(repr=False)
     """Loss of each step."""
+    scope: AdapterScope = field(default_factory=lambda: AdapterScope(frozenset(), False))
+    """The prompts it learned from: where it applies with `adapter_scope="trained"`."""
 
     @property
     def final_loss(self) -> float:
@@ -463,6 +462,7 @@ def train_adapter(
             "skipped": dict(skipped),
             "tool_prompt": prepared.tool_prompt,
         },
+        "scope": prepared.scope().to_dict(),
         "hyperparameters": {**asdict(settings), "target_modules": list(settings.target_modules)},
         "training": {
             "device": device,
@@ -488,4 +488,5 @@ def train_adapter(
         seconds=time.perf_counter() - started,
         epoch_losses=tuple(epoch_losses),
         losses=tuple(losses),
+        scope=prepared.scope(),
     )

@@ -20,9 +20,12 @@ to be well formed.
 `from_pretrained(..., adapter=FOLDER)` applies a LoRA adapter that `agentsdk.learn`
 trained (a peft folder plus `agentsdk-adapter.json`, which names the base model it was
 made for): it is checked against this checkpoint, loaded with peft and merged into the
-weights, so generation runs at the base model's speed (`agentsdk.models.adapters`). Each
-adapted model is its own copy of the weights, with its own prompt cache (`_prompt_cache`
-never holds keys and values of another adapter's weights).
+weights, so generation runs at the base model's speed (`agentsdk.models.adapters`). With
+`adapter_scope="trained"` (the default) a reply is written with the adapted weights only
+when its prompt lists a tool the adapter learned from (or none, when it learned from
+such prompts); every other reply, and the extractive reader's likelihoods, use the base
+weights. Each adapted model is its own copy of the weights, with its own prompt cache
+(`_prompt_cache` only ever holds keys and values of the weights likelihoods read with).
 """
 
 from __future__ import annotations
@@ -46,7 +49,13 @@ from agentsdk.errors import (
     ModelNotFoundError,
 )
 from agentsdk.messages import Message, ToolCall
-from agentsdk.models.adapters import apply_adapter, check_adapter
+from agentsdk.models.adapters import (
+    AdapterScope,
+    AdapterWeights,
+    ScopeMode,
+    apply_adapter,
+    check_adapter,
+)
 from agentsdk.models.base import (
     FinishReason,
     GenerationSettings,
@@ -85,6 +94,8 @@ class LoadInfo:
     gguf_file: Path | None = None
     adapter: Path | None = None
     """The LoRA adapter folder merged into the weights, if any."""
+    adapter_scope: ScopeMode | None = None
+    """Where the adapter applies ("trained" or "all"; None without an adapter)."""
 
 
 def _torch() -> Any:
@@ -158,6 +169,7 @@ class LocalModel:
         tool_ranker: ToolRanker | None = None,
         tool_candidates: int = 1,
         grounded: bool | Literal["auto"] = False,
+        adapter_weights: AdapterWeights | None = None,
     ) -> None:
         if getattr(tokenizer, "chat_template", None) is None:
             raise ConfigurationError(
@@ -191,6 +203,7 @@ class LocalModel:
         request comes with `sources` (an agent that read an image or a document), and
         in a text-only turn a calculation over the request's own numbers is chosen too,
         and a tool's result is the answer; False: never."""
+        self._adapter = adapter_weights
         self._grammars: ToolGrammars | None = None
         self._prompt_cache: tuple[tuple[int, ...], Any] | None = None
         self._embeddings: dict[str, Any] = {}
@@ -213,6 +226,7 @@ class LocalModel:
         tool_candidates: int = 1,
         grounded: bool | Literal["auto"] = False,
         adapter: str | Path | None = None,
+        adapter_scope: ScopeMode = "trained",
     ) -> LocalModel:
         """Load a local checkpoint folder, or a GGUF file (a path ending in .gguf, or a
         folder plus `gguf_file=`). Never downloads.
@@ -224,7 +238,9 @@ class LocalModel:
 
         `adapter`: a LoRA adapter folder made by `agentsdk.learn` for this base model,
         merged into the weights (ConfigurationError if it was made for another base);
-        the model's name gets `+<folder name>`."""
+        the model's name gets `+<folder name>`. `adapter_scope`: "trained" (the adapter
+        writes only replies whose prompt is like the ones it learned from, see
+        `agentsdk.models.adapters`) or "all" (every reply)."""
         started = time.perf_counter()
         adapter = Path(adapter).expanduser() if adapter is not None else None
         if adapter is not None and device_map and "disk" in map(str, device_map.values()):
@@ -249,6 +265,10 @@ class LocalModel:
                 )
             checkpoint, source = path, "checkpoint"
         if adapter is not None:
+            if adapter_scope not in ("trained", "all"):
+                raise ConfigurationError(
+                    f"adapter_scope must be 'trained' or 'all', not {adapter_scope!r}"
+                )
             check_adapter(adapter, checkpoint)
         dispatch: dict[str, Any] = {}
         if device_map:
@@ -264,12 +284,20 @@ class LocalModel:
             )
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise ModelLoadError(f"could not load {checkpoint}: {exc}") from exc
-        if adapter is not None:
-            model = apply_adapter(model, adapter)
         if not dispatch:  # a dispatched model stays where accelerate put it
             model.to(device)  # type: ignore[arg-type]
+        weights = None
+        if adapter is not None:  # on its device: the kept base weights are where it runs
+            model, weights = apply_adapter(model, adapter, adapter_scope)
         model.eval()  # type: ignore[no-untyped-call]
-        info = LoadInfo(checkpoint, source, time.perf_counter() - started, gguf_path, adapter)
+        info = LoadInfo(
+            checkpoint,
+            source,
+            time.perf_counter() - started,
+            gguf_path,
+            adapter,
+            adapter_scope if adapter is not None else None,
+        )
         label = name or (Path(gguf_file).stem if gguf_file else path.name)
         if adapter is not None:
             label = f"{label}+{adapter.name}"
@@ -282,6 +310,7 @@ class LocalModel:
             tool_ranker=tool_ranker,
             tool_candidates=tool_candidates,
             grounded=grounded,
+            adapter_weights=weights,
         )
 
     @property
@@ -309,6 +338,21 @@ class LocalModel:
         device: torch.device = _input_device(self._model)
         return device
 
+    @property
+    def adapter_scope(self) -> AdapterScope | None:
+        """What the adapter applies to, when it applies only there (None: no adapter, or
+        one used for every reply)."""
+        return self._adapter.scope if self._adapter is not None else None
+
+    def _adapted(self, listed: Sequence[str]) -> bool:
+        """Whether a reply whose prompt lists the tools `listed` uses the adapter."""
+        return self._adapter is None or self._adapter.scope.applies(listed)
+
+    def _use_adapter(self, adapted: bool) -> None:
+        """Point the adapted layers at the adapted or the base weights (lock held)."""
+        if self._adapter is not None:
+            self._adapter.use(adapted)
+
     def count_tokens(self, text: str) -> int:
         """Tokens in `text` by this model's tokenizer (no special tokens)."""
         return len(self._tokenizer.encode(text, add_special_tokens=False))
@@ -328,9 +372,11 @@ class LocalModel:
             return self._generate_constrained(messages, tools, settings)
         inputs = self._encode(messages, tools)
         prompt_length = inputs["input_ids"].shape[1]
+        adapted = self._adapted(_tool_names(tools))
         torch = _torch()
         try:
             with self._lock, torch.inference_mode():
+                self._use_adapter(adapted)
                 self._seed(settings)
                 output = self._model.generate(**inputs, **self._generate_kwargs(settings))
         except (RuntimeError, ValueError, IndexError) as exc:
@@ -359,7 +405,8 @@ class LocalModel:
         prompt_length = inputs["input_ids"].shape[1]
         new_ids: list[int] = []
         emitted = ""
-        for ids in self._token_stream(inputs, settings):
+        adapted = self._adapted(_tool_names(tools))
+        for ids in self._token_stream(inputs, settings, adapted=adapted):
             new_ids.extend(ids)
             text = self._visible_text(new_ids, settings)
             stable = text[: _stable_length(text, settings.stop)]
@@ -373,15 +420,21 @@ class LocalModel:
         return self._response(emitted, new_ids, prompt_length, settings, tools)
 
     def _token_stream(
-        self, inputs: Mapping[str, Any], settings: GenerationSettings, processor: Any = None
+        self,
+        inputs: Mapping[str, Any],
+        settings: GenerationSettings,
+        processor: Any = None,
+        *,
+        adapted: bool = True,
     ) -> Generator[list[int], None, None]:
         """New token ids as `generate` produces them, from a worker thread; closing the
-        generator stops the generation."""
+        generator stops the generation. `adapted`: with the adapter's weights (when the
+        model has one that applies only where it learned)."""
         tokens: queue.Queue[list[int] | BaseException | None] = queue.Queue()
         cancelled = threading.Event()
         worker = threading.Thread(
             target=self._stream_worker,
-            args=(inputs, settings, tokens, cancelled, processor),
+            args=(inputs, settings, tokens, cancelled, processor, adapted),
             name=f"agentsdk-generate-{self._name}",
             daemon=True,
         )
@@ -402,6 +455,7 @@ class LocalModel:
         tokens: queue.Queue[list[int] | BaseException | None],
         cancelled: threading.Event,
         processor: Any = None,
+        adapted: bool = True,
     ) -> None:
         from transformers import StoppingCriteria, StoppingCriteriaList
         from transformers.generation.streamers import BaseStreamer
@@ -432,6 +486,7 @@ class LocalModel:
         extra: dict[str, Any] = {"logits_processor": [processor]} if processor is not None else {}
         try:
             with self._lock, torch.inference_mode():
+                self._use_adapter(adapted)
                 self._seed(settings)
                 self._model.generate(
                     **inputs,
@@ -509,6 +564,7 @@ class LocalModel:
                 return chosen
         answer = not (decided and offered)  # the ranker found a relevant tool: call it
         conversation = prepare_conversation(messages, offered, answer=answer)
+        adapted = self._adapted([spec.name for spec in offered])
         inputs = self._encode_conversation(conversation)
         prompt_length = int(inputs["input_ids"].shape[1])
         if decided and len(offered) == 1:  # the ranker chose the tool: the reply starts so
@@ -542,10 +598,11 @@ class LocalModel:
                 compiled, max_new_tokens=budget, repetition_penalty=penalty, prefix=prefix
             )
             if not streaming:
-                new_ids = self._run_constrained(inputs, prefix, plain, processor)
+                new_ids = self._run_constrained(inputs, prefix, plain, processor, adapted)
             else:
                 new_ids = []
-                for ids in self._token_stream(self._with_prefix(inputs, prefix), plain, processor):
+                prompt = self._with_prefix(inputs, prefix)
+                for ids in self._token_stream(prompt, plain, processor, adapted=adapted):
                     new_ids.extend(ids)
                     so_far = partial_answer(prefix + self._tokenizer.decode(new_ids))
                     if so_far and len(so_far) > len(emitted) and so_far.startswith(emitted):
@@ -604,6 +661,7 @@ class LocalModel:
             tokenizer.encode(t, add_special_tokens=False) or [self._pad_id] for t in continuations
         ]
         with self._lock, torch.inference_mode():
+            self._use_adapter(False)  # the reader reads with the base's weights
             past, last = self._read_prompt(prompt_ids)
             first = torch.log_softmax(last, -1)
             scores = [float(first[tokens[0]]) for tokens in encoded]  # one token: done
@@ -791,13 +849,19 @@ class LocalModel:
         return offered, ranker.threshold is not None
 
     def _run_constrained(
-        self, inputs: Any, prefix: str, settings: GenerationSettings, processor: Any
+        self,
+        inputs: Any,
+        prefix: str,
+        settings: GenerationSettings,
+        processor: Any,
+        adapted: bool,
     ) -> list[int]:
         torch = _torch()
         prompt = self._with_prefix(inputs, prefix)
         input_ids = prompt["input_ids"]
         try:
             with self._lock, torch.inference_mode():
+                self._use_adapter(adapted)
                 self._seed(settings)
                 output = self._model.generate(
                     **prompt,
@@ -910,6 +974,17 @@ class LocalModel:
         return list(dict.fromkeys(ids))
 
 
+def _tool_names(tools: Sequence[ToolSchema]) -> list[str]:
+    """The names of OpenAI-format tools (or bare {"name": ...} dicts)."""
+    names = []
+    for tool in tools:
+        function = tool.get("function", tool)
+        name = function.get("name") if isinstance(function, Mapping) else None
+        if isinstance(name, str):
+            names.append(name)
+    return names
+
+
 def _cut_at_stop(text: str, stop: Sequence[str]) -> str:
     cut = min((i for s in stop if (i := text.find(s)) >= 0), default=-1)
     return text if cut < 0 else text[:cut]
@@ -958,6 +1033,7 @@ def _parse_tool_calls(text: str, tools: Sequence[ToolSchema]) -> tuple[str, tupl
 
 
 LIKELIHOOD_BATCH = 32
+"""Continuations scored together by `LocalModel.likelihoods`."""
 BATCH_OVERHEAD_TOKENS = 25
 """What one more forward pass costs, in tokens read: on SmolLM2-135M on 2 CPU cores a
 pass after a 124-token prompt took 55 ms for one token and about 2 ms more per token
@@ -988,7 +1064,6 @@ def length_batches(
 
 PROMPT_REUSE_MIN = 16
 """Tokens a prompt must share with the previous one for its keys and values to be kept."""
-"""Continuations scored together by `LocalModel.likelihoods`."""
 EMBEDDING_CACHE_SIZE = 4096
 """Sentence embeddings kept per model for extractive replies."""
 

@@ -188,8 +188,11 @@ def test_export_then_train_an_adapter_and_load_it(
     printed = capsys.readouterr().out
     assert "trained adapter on 2 rows" in printed and "final loss " in printed
     assert f"adapter: {adapter}" in printed
+    assert "it applies to: prompts listing lookup, pay (adapter_scope='trained')" in printed
     loaded = LocalModel.from_pretrained(tiny_checkpoint, adapter=adapter)
     assert loaded.load_info is not None and loaded.load_info.adapter == adapter
+    assert loaded.adapter_scope is not None
+    assert loaded.adapter_scope.tools == {"lookup", "pay"}
     assert cli.main([*argv, "--epochs", "1"]) == 2  # it is there: --overwrite replaces it
     assert "agentsdk learn: error: " in capsys.readouterr().err
     assert cli.main([*argv, "--epochs", "1", "--overwrite"]) == 0

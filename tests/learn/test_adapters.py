@@ -154,11 +154,29 @@ def test_constrained_calls_stay_schema_valid_with_an_adapter(
         jsonschema.validate(dict(call.arguments), schemas[chosen])
 
 
+def test_the_adapter_leaves_tools_it_never_learned_to_the_base(
+    adapted: LocalModel, base: LocalModel, rule: TrainSummary
+) -> None:
+    """It learned from prompts listing add and echo: a prompt listing only another
+    tool gets the base model's reply."""
+    scope = json.loads((rule.adapter / ADAPTER_METADATA).read_text())["scope"]
+    assert scope == {"tools": ["add", "echo"], "plain": False}
+    other = {"type": "function", "function": {**ADD["function"], "name": "plus"}}
+    for text in requests(3, seed=2):
+        mine = adapted.generate([Message.user(text)], tools=[other])
+        theirs = base.generate([Message.user(text)], tools=[other])
+        assert [(c.name, c.arguments) for c in mine.tool_calls] == [
+            (c.name, c.arguments) for c in theirs.tool_calls
+        ]
+        assert mine.text == theirs.text
+
+
 def test_the_adapted_model_has_its_own_weights_and_prompt_cache(
-    adapted: LocalModel, base: LocalModel
+    tiny_checkpoint: Path, rule: TrainSummary, base: LocalModel
 ) -> None:
     import torch
 
+    adapted = LocalModel.from_pretrained(tiny_checkpoint, adapter=rule.adapter, adapter_scope="all")
     ids = base.tokenizer("what is the sum", return_tensors="pt")
     with torch.no_grad():
         assert not torch.allclose(adapted.model(**ids).logits, base.model(**ids).logits)
@@ -236,7 +254,14 @@ def test_saving_replaces_an_adapter_only_when_asked_and_never_by_halves(tmp_path
 
 def test_the_stock_kit_passes_its_adapter_to_the_llm(rule: TrainSummary, tmp_path: Path) -> None:
     kit = Kit.stock(adapter=rule.adapter)
-    assert kit._loader_options("llm") == {"adapter": str(rule.adapter.resolve())}
+    assert kit._loader_options("llm") == {
+        "adapter": str(rule.adapter.resolve()),
+        "adapter_scope": "trained",
+    }
+    everywhere = Kit.stock(adapter=rule.adapter, adapter_scope="all")
+    assert everywhere._loader_options("llm")["adapter_scope"] == "all"
+    with pytest.raises(ConfigurationError, match="adapter_scope"):
+        Kit.stock(adapter=rule.adapter, adapter_scope="tools")  # type: ignore[arg-type]
     assert kit._loader_options("speech") == {}
     assert Kit.stock()._loader_options("llm") == {}
     with pytest.raises(ModelNotFoundError, match="no adapter"):

@@ -70,6 +70,12 @@ def test_chosen_tool_prompts_list_the_tool_and_leave_the_opening_out(tiny: Local
     assert list(called.input_ids[:start]) == expected
     assert targets(tiny, answered) == ['": "It is 5."}<|im_end|>']
     assert "You can use these tools" not in tiny.tokenizer.decode(list(answered.input_ids))
+    # what an adapter learns from: one prompt listing add, one listing none
+    assert prepared.listed == {"add": 1} and prepared.plain == 1
+    assert prepared.scope().applies(["add"]) and prepared.scope().applies([])
+    every = prepare_examples(tiny, [add_row(2, 3)], tool_prompt="all")
+    assert every.listed == {"add": 2} and every.plain == 0
+    assert not every.scope().applies([])
 
 
 def test_prompt_completion_rows_train_the_completion_only(tiny: LocalModel) -> None:

@@ -51,6 +51,7 @@ def test_training_lowers_the_loss_and_saves_adapter_and_metadata(
     assert metadata["dataset"]["rows"] == 7 and metadata["dataset"]["turns"] == 13
     assert metadata["dataset"]["files"]["sft.jsonl"] and len(metadata["dataset"]["sha256"]) == 64
     assert metadata["dataset"]["tool_prompt"] == "all"
+    assert metadata["scope"] == {"tools": ["add"], "plain": True}  # CHAT_ROW lists none
     assert metadata["hyperparameters"]["rank"] == 8
     assert metadata["hyperparameters"]["target_modules"] == ["q_proj", "v_proj", "lm_head"]
     assert metadata["training"]["epoch_losses"] == list(summary.epoch_losses)

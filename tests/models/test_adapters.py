@@ -1,6 +1,7 @@
 """LoRA adapters on a local checkpoint (`agentsdk.models.adapters`): applied by
-`LocalModel.from_pretrained(..., adapter=...)`, refused for another base, and typed
-errors for a missing or broken folder."""
+`LocalModel.from_pretrained(..., adapter=...)`, used only where they learned (scope
+"trained") or everywhere ("all"), refused for another base, and typed errors for a
+missing or broken folder."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from agentsdk import ConfigurationError, ModelNotFoundError
+from agentsdk import ConfigurationError, Message, ModelLoadError, ModelNotFoundError
+from agentsdk.models.adapters import AdapterScope
 from agentsdk.models.local import LocalModel
 from tests.tiny_models import build_tiny_chat_checkpoint
 
@@ -105,3 +107,79 @@ def test_the_base_identity_is_the_gguf_hash_or_the_weights_hash(
     assert checkpoint_identity(copy) == "gguf-sha256:abc"
     with pytest.raises(ModelNotFoundError, match="no weight files"):
         checkpoint_identity(tmp_path)
+
+
+# -- scope: where an adapter applies ---------------------------------------------------
+
+ECHO = {
+    "type": "function",
+    "function": {
+        "name": "echo",
+        "description": "Say something back.",
+        "parameters": {
+            "type": "object",
+            "properties": {"text": {"type": "string"}},
+            "required": ["text"],
+        },
+    },
+}
+
+
+def test_a_scope_covers_the_prompts_it_learned_from() -> None:
+    refunds = AdapterScope(frozenset({"refund"}), plain=False)
+    assert refunds.applies(["refund"]) and refunds.applies(["lookup", "refund"])
+    assert not refunds.applies(["current_time"]) and not refunds.applies([])
+    chat = AdapterScope(frozenset(), plain=True)
+    assert chat.applies([]) and not chat.applies(["refund"])
+    assert AdapterScope.from_metadata({"scope": {"tools": ["b", "a"], "plain": True}}) == (
+        AdapterScope(frozenset({"a", "b"}), plain=True)
+    )
+    assert AdapterScope.from_metadata({"base": {}}) is None  # saved without: everywhere
+    with pytest.raises(ModelLoadError, match="scope.tools"):
+        AdapterScope.from_metadata({"scope": {"tools": "refund"}})
+
+
+def _same_weights(a: LocalModel, b: LocalModel) -> bool:
+    import torch
+
+    theirs = dict(b.model.named_parameters())
+    return all(torch.equal(p, theirs[name]) for name, p in a.model.named_parameters())
+
+
+def test_a_trained_scope_writes_only_what_it_learned_with_the_adapter(
+    tiny: LocalModel, tiny_checkpoint: Path, adapter: Path
+) -> None:
+    """The adapter learned plain chat: a reply with a tool is the base's, a plain reply
+    the merged adapter's, and the reader's likelihoods are the base's."""
+    scoped = LocalModel.from_pretrained(tiny_checkpoint, adapter=adapter)
+    everywhere = LocalModel.from_pretrained(tiny_checkpoint, adapter=adapter, adapter_scope="all")
+    assert scoped.adapter_scope == AdapterScope(frozenset(), plain=True)
+    assert scoped.load_info is not None and scoped.load_info.adapter_scope == "trained"
+    assert everywhere.adapter_scope is None  # merged, no base weights kept
+    assert everywhere.load_info is not None and everywhere.load_info.adapter_scope == "all"
+
+    question = [Message.user("What is the capital of France?")]
+    with_tool = scoped.generate(question, tools=[ECHO])
+    assert _same_weights(scoped, tiny)
+    before = tiny.generate(question, tools=[ECHO])
+    assert [(c.name, c.arguments) for c in with_tool.tool_calls] == [
+        (c.name, c.arguments) for c in before.tool_calls
+    ]
+    assert with_tool.text == before.text
+
+    plain = scoped.generate(question)
+    assert _same_weights(scoped, everywhere)
+    assert not _same_weights(scoped, tiny)
+    assert plain.text == everywhere.generate(question).text
+    assert "".join(scoped.stream(question)) == plain.text
+
+    prompt = tiny.chat_prompt("what is the capital of france, please tell me now")
+    assert scoped.likelihoods(prompt, ["Paris.", "ok"]) == pytest.approx(
+        tiny.likelihoods(prompt, ["Paris.", "ok"])
+    )
+    assert _same_weights(scoped, tiny)
+
+
+def test_an_unknown_scope_is_refused(tiny_checkpoint: Path, adapter: Path) -> None:
+    with pytest.raises(ConfigurationError, match="adapter_scope"):
+        LocalModel.from_pretrained(tiny_checkpoint, adapter=adapter, adapter_scope="some")  # type: ignore[arg-type]
