@@ -110,6 +110,8 @@ _DATE = re.compile(
 # a number standing alone: not glued to letters ("1kg", "INV-8194"), not part of a time
 # ("09:41") or of something joined by / or -
 _NUMBER = re.compile(r"(?<![\w.,:/-])\d+(?:[.,]\d+)*(?![\w:/-]|[.,]\d)")
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+"""Any run of digits, with its decimal or thousands separators (what masking hides)."""
 _PLACEHOLDER = re.compile(r"\{(value|count|values|total)(?::([^}]*))?\}")
 
 
@@ -181,7 +183,7 @@ def line_spans(line: str, index: int) -> list[Span]:
     spans = [Span(m.group(), "date", index) for m in _DATE.finditer(line)]
     rest = _DATE.sub(" ", line)
     spans += [Span(m.group(), "number", index) for m in _NUMBER.finditer(rest)]
-    words = " ".join(w for w in re.sub(r"\d+(?:[.,]\d+)*", " ", rest).split() if _wordy(w))
+    words = " ".join(w for w in _DIGITS.sub(" ", rest).split() if _wordy(w))
     words = words.strip(" :-,.")
     if words:
         spans.append(Span(words, "words", index))
@@ -413,7 +415,7 @@ class _NumbersMasked:
         self._reader = reader
 
     def embed(self, texts: Sequence[str]) -> Any:
-        return self._reader.embed([re.sub(r"\d+(?:[.,]\d+)*", "N", t) for t in texts])
+        return self._reader.embed([_DIGITS.sub("N", t) for t in texts])
 
     def likelihoods(self, prompt: str, continuations: Sequence[str]) -> list[float]:
         return self._reader.likelihoods(prompt, continuations)

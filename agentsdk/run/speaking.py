@@ -85,17 +85,16 @@ async def speaking(events: AsyncIterator[Event], voice: SpeechSynthesizer) -> As
     out: asyncio.Queue[Event | BaseException | None] = asyncio.Queue()
     sentences: asyncio.Queue[str | None] = asyncio.Queue()
     spoken: list[Audio] = []
-    clock: dict[str, float | str] = {}
+    run_id, start = "", 0.0  # the run's, from its first event
 
     async def say() -> None:
         while (sentence := await sentences.get()) is not None:
             audio = await asyncio.to_thread(voice.synthesize, sentence)
             spoken.append(audio)
-            started = float(clock.get("start", time.monotonic()))
             await out.put(
                 SpeechChunk(
-                    run_id=str(clock.get("run_id", "")),
-                    time=time.monotonic() - started,
+                    run_id=run_id,
+                    time=time.monotonic() - start,
                     text=sentence,
                     audio=audio,
                     index=len(spoken) - 1,
@@ -103,12 +102,13 @@ async def speaking(events: AsyncIterator[Event], voice: SpeechSynthesizer) -> As
             )
 
     async def pump() -> None:
+        nonlocal run_id, start
         cutter, streamed, finished = SentenceCutter(), False, None
         speaker = asyncio.create_task(say())
         try:
             async for event in events:
-                clock.setdefault("run_id", event.run_id)
-                clock.setdefault("start", time.monotonic() - event.time)
+                if not run_id:
+                    run_id, start = event.run_id, time.monotonic() - event.time
                 if isinstance(event, RunFinished):
                     finished = event
                     break
