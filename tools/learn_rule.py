@@ -23,7 +23,9 @@ where an order is instead; no tool fits them.
    Scored: the right tool (refund for a refund, no call for a question), and the rule's
    arguments exactly (both arguments equal to the rule's), each with a 95% Wilson
    interval, and the difference with Newcombe's interval.
-4. *No regression elsewhere.* evals/tool_calls with the stock LLM and with the adapter.
+4. *No regression elsewhere.* evals/tool_calls with the stock LLM and with the adapter,
+   as it loads by default (`adapter_scope="trained"`: it writes only replies for the
+   tools it learned from, here `refund`) and used for every reply (`"all"`).
 
 Requests come from a seeded RNG, so a seed gives the same requests, decisions and (with
 greedy decoding, on the same machine) the same numbers. Everything goes to --out:
@@ -423,6 +425,12 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(
             f"| evals/tool_calls pass rate | {_pct(b)} | {_pct(a)} | {_diff(calls['difference'])} |"
         )
+        if "adapter_all" in calls:
+            every = calls["adapter_all"]["pass_rate"]
+            lines.append(
+                f"| evals/tool_calls, adapter_scope='all' | {_pct(b)} | {_pct(every)} | "
+                f"{_diff(calls['difference_all'])} |"
+            )
     training = results["training"]
     lines += [
         "",
@@ -441,6 +449,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--learning-rate", type=float, default=2e-4)
+    parser.add_argument("--rank", type=int, default=8, help="LoRA rank (8)")
+    parser.add_argument("--alpha", type=int, default=16, help="LoRA alpha (16)")
     parser.add_argument("--out", type=Path, required=True, help="a new or empty folder")
     parser.add_argument(
         "--quick",
@@ -493,6 +503,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             out=out / "adapter",
             epochs=args.epochs,
             learning_rate=args.learning_rate,
+            rank=args.rank,
+            alpha=args.alpha,
             seed=args.seed,
             progress=False,
         )
@@ -515,6 +527,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "seed": args.seed,
             "epochs": args.epochs,
             "learning_rate": args.learning_rate,
+            "rank": args.rank,
+            "alpha": args.alpha,
             "max_tokens": MAX_TOKENS,
             "torch_threads": args.threads,
             "rule": "order_id = 'ORD-' + the order's digits; amount_cents = the amount in cents",
@@ -562,18 +576,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             calls_base = tool_calls_run(resolve_model("stock"), "smollm2-135m", tool_calls_limit)
         with phase(timings, "tool_calls_adapter", log):
             calls_tuned = tool_calls_run(tuned_kit.llm, "smollm2-135m+adapter", tool_calls_limit)
-        changed = sorted(
-            case
-            for case in calls_base["passed"]
-            if calls_base["passed"][case] != calls_tuned["passed"].get(case)
-        )
+        everywhere = Kit.stock(adapter=trained.adapter, adapter_scope="all")
+        with phase(timings, "tool_calls_adapter_all", log):
+            calls_all = tool_calls_run(everywhere.llm, "adapter, scope all", tool_calls_limit)
+
+        def changed(run: dict[str, Any]) -> dict[str, list[bool | None]]:
+            before = calls_base["passed"]
+            return {c: [before[c], run["passed"].get(c)] for c in sorted(before)
+                    if before[c] != run["passed"].get(c)}  # fmt: skip
+
         results["tool_calls"] = {
             "base": calls_base,
             "adapter": calls_tuned,
             "difference": difference(calls_base["pass_rate"], calls_tuned["pass_rate"]),
-            "changed_cases": {
-                c: [calls_base["passed"][c], calls_tuned["passed"].get(c)] for c in changed
-            },
+            "changed_cases": changed(calls_tuned),
+            "adapter_all": calls_all,
+            "difference_all": difference(calls_base["pass_rate"], calls_all["pass_rate"]),
+            "changed_cases_all": changed(calls_all),
         }
     timings["total"] = round(time.perf_counter() - started, 1)
     results["seconds"] = timings
