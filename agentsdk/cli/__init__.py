@@ -58,6 +58,8 @@ def _eval(args: argparse.Namespace) -> int:
         ci=args.ci,
         concurrency=args.concurrency,
         root=args.root,
+        adapter=args.adapter,
+        adapter_scope=args.adapter_scope,
     )
 
 
@@ -280,7 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
     plan.set_defaults(handler=_plan)
     evals = commands.add_parser(
-        "eval", help="score the agent on eval suites end to end; JSON, HTML report, baseline"
+        "eval",
+        help="score the agent on eval suites end to end; JSON, HTML report, baseline, adapter",
     )
     evals.add_argument("suites", nargs="+", metavar="SUITE", help="suite names or folders")
     evals.add_argument("--model", help="a model name instead of the kit's (e.g. openai:M@URL)")
@@ -294,6 +297,19 @@ def build_parser() -> argparse.ArgumentParser:
     evals.add_argument("--ci", action="store_true", help="run each suite's CI subset")
     evals.add_argument("--concurrency", type=int, default=1, help="cases at once (default 1)")
     evals.add_argument("--root", default="evals", help="folder of named suites (default evals)")
+    evals.add_argument(
+        "--adapter",
+        type=Path,
+        metavar="PATH",
+        help="a LoRA adapter (agentsdk learn train): run each agent and model suite on the "
+        "base model and on it with the adapter, and compare the two",
+    )
+    evals.add_argument(
+        "--adapter-scope",
+        choices=("trained", "all"),
+        help="with --adapter: 'trained' (default) uses it on prompts like those it learned "
+        "from, 'all' on every reply",
+    )
     evals.set_defaults(handler=_eval)
     served = commands.add_parser(
         "serve", help="serve agents over an OpenAI-compatible HTTP API, with threads to review"

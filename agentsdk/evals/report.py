@@ -5,12 +5,19 @@ external resource at all: the CSS is inline, there is no script, and every image
 and sound is embedded as a `data:` URL (a Content-Security-Policy in the page forbids
 anything else). At the top: a score per suite (pass rate, passed / scored, infrastructure
 errors counted apart, median and p90 seconds, tokens, model, per-check pass rates), a bar
-chart of the pass rates when there are several suites, and the differences against the
-baseline when comparisons are given. Then a section per suite: a latency histogram and a
-table with one row per case: its inputs (text, image thumbnails, playable audio), the
-observations of the encoders, the answer, tool calls, each check with its reason, the
-time, and the error of an infrastructure failure (styled apart from a wrong answer).
-Cases the baseline passed and that fail now are highlighted.
+chart of the pass rates when there are several runs, and the comparisons when given: a
+table per kind, "Against the baseline" (a run against an earlier one) and "Adapter
+against base" (a model with a LoRA adapter against the same model without it), each
+with the models compared, the pass rates, their difference and its 95% interval. Then
+a section per run: a latency histogram and a table with one row per case: its inputs
+(text, image thumbnails, playable audio), the observations of the encoders, the answer,
+tool calls, each check with its reason, the time, and the error of an infrastructure
+failure (styled apart from a wrong answer). Cases the run compared with passed and that
+fail now are highlighted.
+
+A suite may be run twice (on a base model and with an adapter): each run has its own
+card and section, named by its model, and shows the comparison whose run it is (matched
+by suite and model, else by suite alone).
 
 Every text from cases and answers is escaped. Missing or unreadable media never stop the
 report: they show as "(missing: path)". Plots are drawn with matplotlib's object-oriented
@@ -144,11 +151,15 @@ details summary{cursor:pointer;color:var(--muted)}
 
 
 def render_report(runs: Sequence[EvalRun], *, comparisons: Sequence[Comparison] = ()) -> str:
-    """The report of `runs` (and their `comparisons` with a baseline) as one HTML page."""
+    """The report of `runs` (and their `comparisons` with a baseline, or of an adapter
+    with its base model) as one HTML page."""
     media = _Media()
-    by_suite = {c.suite: c for c in comparisons}
-    views = [_RunView.of(index, run, by_suite.get(run.suite)) for index, run in enumerate(runs)]
+    matched = _match(runs, comparisons)
+    views = [_RunView.of(index, run, matched[index]) for index, run in enumerate(runs)]
     suites = list(dict.fromkeys(v.suite for v in views))
+    repeated = {suite for suite in suites if sum(v.suite == suite for v in views) > 1}
+    for view in views:
+        view.repeated = view.suite in repeated
     title = "Eval report" + (f": {', '.join(suites)}" if suites else "")
 
     body: list[str] = [
@@ -166,8 +177,10 @@ def render_report(runs: Sequence[EvalRun], *, comparisons: Sequence[Comparison] 
         body.append("<p>No eval runs to report.</p>")
     else:
         body.append(_scores_section(views))
-        if comparisons:
-            body.append(_comparisons_section(comparisons, views))
+        for kind in ("baseline", "adapter"):
+            chosen = [c for c in comparisons if c.kind == kind]
+            if chosen:
+                body.append(_comparisons_section(chosen, views, kind))
         body.extend(_suite_section(view, media) for view in views)
     body.append("</main>")
 
@@ -205,6 +218,42 @@ def write_report(
 # -- the data of one run ---------------------------------------------------------------
 
 
+_KINDS: dict[str, dict[str, str]] = {
+    "baseline": {
+        "title": "Against the baseline",
+        "caption": "Baseline against now, per suite",
+        "before": "Baseline",
+        "now": "Now",
+        "card": "Baseline",
+        "broken": "regressed: passed in the baseline",
+        "fixed": "fixed since the baseline",
+    },
+    "adapter": {
+        "title": "Adapter against base",
+        "caption": "The base model against the same model with the adapter, per suite",
+        "before": "Base",
+        "now": "Adapter",
+        "card": "Against base",
+        "broken": "regressed: passed on the base model",
+        "fixed": "fixed by the adapter",
+    },
+}
+"""The words of each kind of comparison."""
+
+
+def _match(runs: Sequence[EvalRun], comparisons: Sequence[Comparison]) -> list[Comparison | None]:
+    """The comparison of each run (the run on its "now" side): the one of its suite and
+    model, else one of its suite that names no run's model (a comparison made without
+    models, or of runs not in the report)."""
+    keys = {(run.suite, run.model) for run in runs}
+    exact = {(c.suite, c.model): c for c in comparisons if (c.suite, c.model) in keys}
+    loose: dict[str, Comparison] = {}
+    for c in comparisons:
+        if (c.suite, c.model) not in keys:
+            loose.setdefault(c.suite, c)
+    return [exact.get((run.suite, run.model)) or loose.get(run.suite) for run in runs]
+
+
 @dataclass(slots=True)
 class _RunView:
     """One run as the report shows it: `EvalRun.to_dict()` plus anchors and a baseline."""
@@ -215,6 +264,8 @@ class _RunView:
     comparison: Comparison | None
     rows: dict[str, str] = field(default_factory=dict)
     """Case id -> the anchor of its row."""
+    repeated: bool = False
+    """Whether the report has another run of the same suite (the model tells them apart)."""
 
     @classmethod
     def of(cls, index: int, run: EvalRun, comparison: Comparison | None) -> _RunView:
@@ -235,6 +286,11 @@ class _RunView:
     @property
     def label(self) -> str:
         return f"{self.suite} ({self.model})" if self.model else self.suite
+
+    @property
+    def heading(self) -> str:
+        """The suite's name, with the model when another run of the suite is shown."""
+        return self.label if self.repeated else self.suite
 
     @property
     def anchor(self) -> str:
@@ -266,10 +322,11 @@ def _header_line(views: Sequence[_RunView]) -> str:
         return "No runs."
     cases = sum(int(v.summary["cases"]) for v in views)
     started = [float(v.data.get("started") or 0) for v in views]
-    parts = [
-        _count(len(views), "suite"),
-        _count(cases, "case"),
-    ]
+    suites = len({v.suite for v in views})
+    parts = [_count(suites, "suite")]
+    if len(views) > suites:  # a suite run twice: on a base model and with an adapter
+        parts.append(_count(len(views), "run"))
+    parts.append(_count(cases, "case"))
     if any(started):
         when = datetime.fromtimestamp(min(s for s in started if s), tz=UTC)
         parts.append(f"started {when:%Y-%m-%d %H:%M} UTC")
@@ -306,8 +363,12 @@ def _card(view: _RunView) -> str:
     items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
     if view.comparison is not None:
         c = view.comparison
+        words = _KINDS[c.kind]
+        against = f" ({_e(c.baseline_model)})" if c.kind == "adapter" and c.baseline_model else ""
         items += (
-            f"<dt>Baseline</dt><dd>{_pct(c.baseline)} → {_pct(c.pass_rate)} {_delta(c.delta)}</dd>"
+            f"<dt>{words['card']}{against}</dt>"
+            f"<dd>{_pct(c.baseline)} → {_pct(c.pass_rate)} {_delta(c.delta)}"
+            f"{_interval(c.ci95, brief=True)}</dd>"
         )
     model = (
         f'<p class="muted">model: {_e(view.model)}</p>'
@@ -330,7 +391,7 @@ def _card(view: _RunView) -> str:
     )
     return (
         f'<article class="card" aria-labelledby="{view.anchor}-card">'
-        f'<h3 id="{view.anchor}-card"><a href="#{view.anchor}">{_e(view.suite)}</a></h3>'
+        f'<h3 id="{view.anchor}-card"><a href="#{view.anchor}">{_e(view.heading)}</a></h3>'
         f"{model}"
         f'<p class="rate">{_pct(float(s["pass_rate"]))}</p>'
         f'<dl class="facts">{items}</dl>'
@@ -339,32 +400,56 @@ def _card(view: _RunView) -> str:
     )
 
 
-def _comparisons_section(comparisons: Sequence[Comparison], views: Sequence[_RunView]) -> str:
-    rows_of = {v.suite: v.rows for v in reversed(views)}
+def _comparisons_section(
+    comparisons: Sequence[Comparison], views: Sequence[_RunView], kind: str
+) -> str:
+    """The table of one kind of comparisons ("baseline" or "adapter")."""
+    words = _KINDS[kind]
+    rows_of: dict[tuple[str, str], dict[str, str]] = {}
+    for view in reversed(views):  # the first run of a suite wins
+        rows_of[(view.suite, view.model)] = view.rows
+        rows_of[(view.suite, "")] = view.rows
+    intervals = any(c.ci95 is not None for c in comparisons)
     body = []
     for c in comparisons:
-        rows = rows_of.get(c.suite, {})
+        rows = rows_of.get((c.suite, c.model)) or rows_of.get((c.suite, ""), {})
+        models = (
+            f'<div class="label">{_e(c.baseline_model or "?")} → {_e(c.model or "?")}</div>'
+            if c.model or c.baseline_model
+            else ""
+        )
+        ci = f'<td class="num">{_interval(c.ci95)}</td>' if intervals else ""
         body.append(
             "<tr>"
-            f'<th scope="row">{_e(c.suite)}</th>'
+            f'<th scope="row">{_e(c.suite)}{models}</th>'
             f'<td class="num">{_pct(c.baseline)}</td>'
             f'<td class="num">{_pct(c.pass_rate)}</td>'
             f'<td class="num">{_delta(c.delta)}</td>'
+            f"{ci}"
             f"<td>{_case_links(c.broken, rows)}</td>"
             f"<td>{_case_links(c.fixed, rows)}</td>"
             "</tr>"
         )
+    ci_head = '<th scope="col" class="num">95% interval</th>' if intervals else ""
+    note = "Pass rates over the cases both runs scored."
+    if intervals:
+        note += (
+            " The interval is a 95% confidence interval for the difference of the two pass "
+            "rates (Newcombe's hybrid score interval); one that includes 0 does not tell the "
+            "two apart."
+        )
     return "\n".join(
         [
-            '<section aria-labelledby="baseline">',
-            '<h2 id="baseline">Against the baseline</h2>',
-            '<p class="meta">Pass rates over the cases both runs scored.</p>',
-            '<div class="scroll" role="region" aria-labelledby="baseline-caption" tabindex="0">',
+            f'<section aria-labelledby="{kind}">',
+            f'<h2 id="{kind}">{_e(words["title"])}</h2>',
+            f'<p class="meta">{_e(note)}</p>',
+            f'<div class="scroll" role="region" aria-labelledby="{kind}-caption" tabindex="0">',
             '<table class="compare">',
-            '<caption id="baseline-caption">Baseline against now, per suite</caption>',
+            f'<caption id="{kind}-caption">{_e(words["caption"])}</caption>',
             "<thead><tr>"
-            '<th scope="col">Suite</th><th scope="col" class="num">Baseline</th>'
-            '<th scope="col" class="num">Now</th><th scope="col" class="num">Delta</th>'
+            f'<th scope="col">Suite</th><th scope="col" class="num">{_e(words["before"])}</th>'
+            f'<th scope="col" class="num">{_e(words["now"])}</th>'
+            f'<th scope="col" class="num">Delta</th>{ci_head}'
             '<th scope="col">Now failing</th>'
             '<th scope="col">Now passing</th>'
             "</tr></thead>",
@@ -374,6 +459,17 @@ def _comparisons_section(comparisons: Sequence[Comparison], views: Sequence[_Run
             "</section>",
         ]
     )
+
+
+def _interval(ci95: tuple[float, float] | None, *, brief: bool = False) -> str:
+    """A 95% interval of a difference of pass rates, in percentage points."""
+    if ci95 is None:
+        return "" if brief else '<span class="muted">—</span>'
+    low, high = (100 * bound for bound in ci95)
+    text = f"{low:+.1f} to {high:+.1f} pp"
+    if brief:
+        return f' <span class="label">(95% interval {text})</span>'
+    return text
 
 
 def _case_links(ids: Sequence[str], rows: Mapping[str, str]) -> str:
@@ -403,20 +499,21 @@ def _suite_section(view: _RunView, media: _Media) -> str:
         meta.append(f"media under {data['root']}")
     broken = set(view.comparison.broken) if view.comparison else set()
     fixed = set(view.comparison.fixed) if view.comparison else set()
+    words = _KINDS[view.comparison.kind if view.comparison else "baseline"]
     rows = "\n".join(
-        _case_row(view, number, item, media, broken=broken, fixed=fixed)
+        _case_row(view, number, item, media, broken=broken, fixed=fixed, words=words)
         for number, item in enumerate(view.results)
     )
     caption = f"{view.anchor}-caption"
     return "\n".join(
         [
             f'<section id="{view.anchor}" aria-labelledby="{view.anchor}-title">',
-            f'<h2 id="{view.anchor}-title">Suite {_e(view.suite)}</h2>',
+            f'<h2 id="{view.anchor}-title">Suite {_e(view.heading)}</h2>',
             f'<p class="meta">{" · ".join(_e(m) for m in meta)}</p>',
             _latency_figure(view),
             f'<div class="scroll" role="region" aria-labelledby="{caption}" tabindex="0">',
             '<table class="cases">',
-            f'<caption id="{caption}">Cases of {_e(view.suite)}: '
+            f'<caption id="{caption}">Cases of {_e(view.heading)}: '
             f"{int(view.summary['passed'])} passed, "
             f"{int(view.summary['scored']) - int(view.summary['passed'])} failed, "
             f"{_count(int(view.summary['errors']), 'infrastructure error')}</caption>",
@@ -442,6 +539,7 @@ def _case_row(
     *,
     broken: set[str],
     fixed: set[str],
+    words: Mapping[str, str],
 ) -> str:
     case: Mapping[str, Any] = item["case"]
     case_id = str(case["id"])
@@ -455,9 +553,9 @@ def _case_row(
     classes = [status]
     if case_id in broken:
         classes.append("broken")
-        badge += '<span class="badge broken">regressed: passed in the baseline</span>'
+        badge += f'<span class="badge broken">{_e(words["broken"])}</span>'
     if case_id in fixed:
-        badge += '<span class="badge fixed">fixed since the baseline</span>'
+        badge += f'<span class="badge fixed">{_e(words["fixed"])}</span>'
     metadata: Mapping[str, Any] = case.get("metadata") or {}
     meta_html = "".join(
         f'<div class="label">{_e(k)}: {_e(_plain(v))}</div>' for k, v in metadata.items()
@@ -718,7 +816,11 @@ def _pass_rate_chart(views: Sequence[_RunView]) -> str:
     axes = figure.subplots()
     positions = list(range(len(views)))
     axes.barh(positions, rates, color="#4c72b0", height=0.6, label="now")
-    baselines = [(i, v.comparison.baseline) for i, v in enumerate(views) if v.comparison]
+    baselines = [
+        (i, v.comparison.baseline)
+        for i, v in enumerate(views)
+        if v.comparison and v.comparison.kind == "baseline"
+    ]
     if baselines:
         axes.scatter(
             [b for _, b in baselines],

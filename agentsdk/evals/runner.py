@@ -4,7 +4,8 @@ Cases run with bounded concurrency (`concurrency`, default 1: small local models
 the CPU badly), each under a `timeout`, with a progress bar on stderr. A case whose
 target raises or times out is an infrastructure error: it is counted apart from wrong
 answers and left out of the score, and its error is kept. Results round-trip as JSON
-(`EvalRun.to_dict` / `from_dict`); `compare(run, baseline)` finds regressions.
+(`EvalRun.to_dict` / `from_dict`); `compare(run, baseline)` finds regressions, with a 95%
+interval for the change of the pass rate (`agentsdk.evals.stats`).
 """
 
 from __future__ import annotations
@@ -20,17 +21,19 @@ import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from agentsdk.codec import from_data
 from agentsdk.errors import ConfigurationError
 from agentsdk.evals.cases import OPTIONS, Case, Dataset
 from agentsdk.evals.evaluators import EVALUATORS, Evaluator, Outcome, Score
+from agentsdk.evals.stats import newcombe
 from agentsdk.evals.targets import Target
 
 __all__ = [
     "CaseResult",
     "Comparison",
+    "ComparisonKind",
     "EvalRun",
     "compare",
     "evaluate",
@@ -40,6 +43,9 @@ __all__ = [
 ]
 
 FORMAT = 1
+
+ComparisonKind = Literal["baseline", "adapter"]
+"""What a `Comparison` compares: a run with its baseline, or an adapter with its base."""
 
 
 @dataclass(slots=True)
@@ -290,15 +296,29 @@ def _progress(total: int, name: str, enabled: bool) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """A run against its baseline."""
+    """A run against another: its baseline (an earlier run read from a file), or, for
+    an adapter, the same suite on the base model (`kind="adapter"`)."""
 
     suite: str
     pass_rate: float
     baseline: float
+    """The pass rate of the run compared with (the baseline, or the base model)."""
     fixed: tuple[str, ...]
     """Case ids that failed in the baseline and pass now."""
     broken: tuple[str, ...]
     """Case ids that passed in the baseline and fail now."""
+    model: str = ""
+    """The model of the run (`EvalRun.model`)."""
+    baseline_model: str = ""
+    """The model of the run compared with."""
+    kind: ComparisonKind = "baseline"
+    """What is compared: "baseline", the run with an earlier run; "adapter", a model with
+    a LoRA adapter with the same model without it."""
+    ci95: tuple[float, float] | None = None
+    """A 95% interval for `delta` (Newcombe's hybrid score interval, `stats.newcombe`);
+    None when a side scored no case."""
+    cases: int = 0
+    """How many cases both runs scored (the rates are over these)."""
 
     @property
     def delta(self) -> float:
@@ -310,21 +330,47 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         return {
             "suite": self.suite,
+            "kind": self.kind,
+            "model": self.model,
+            "baseline_model": self.baseline_model,
+            "cases": self.cases,
             "pass_rate": round(self.pass_rate, 4),
             "baseline": round(self.baseline, 4),
             "delta": round(self.delta, 4),
+            "ci95": [round(b, 4) for b in self.ci95] if self.ci95 is not None else None,
             "fixed": list(self.fixed),
             "broken": list(self.broken),
         }
 
 
-def compare(run: EvalRun, baseline: EvalRun) -> Comparison:
-    """How `run` differs from `baseline` on the cases both scored."""
+def compare(run: EvalRun, baseline: EvalRun, *, kind: ComparisonKind = "baseline") -> Comparison:
+    """How `run` differs from `baseline` on the cases both scored (when they share none:
+    each run's own pass rate), with a 95% interval for the difference.
+
+    `kind="adapter"` says that `run` is the model of `baseline` with a LoRA adapter."""
     before = {r.case.id: r.passed for r in baseline.scored}
     now = {r.case.id: r.passed for r in run.scored}
     common = sorted(set(before) & set(now))
     fixed = tuple(i for i in common if now[i] and not before[i])
     broken = tuple(i for i in common if before[i] and not now[i])
-    rate_before = sum(before[i] for i in common) / len(common) if common else baseline.pass_rate
-    rate_now = sum(now[i] for i in common) / len(common) if common else run.pass_rate
-    return Comparison(run.suite, rate_now, rate_before, fixed, broken)
+    if common:
+        passed_now, passed_before = sum(now[i] for i in common), sum(before[i] for i in common)
+        n_now = n_before = len(common)
+    else:
+        passed_now, n_now = sum(now.values()), len(now)
+        passed_before, n_before = sum(before.values()), len(before)
+    rate_before = passed_before / n_before if n_before else baseline.pass_rate
+    rate_now = passed_now / n_now if n_now else run.pass_rate
+    interval = newcombe(passed_now, n_now, passed_before, n_before) if n_now and n_before else None
+    return Comparison(
+        run.suite,
+        rate_now,
+        rate_before,
+        fixed,
+        broken,
+        model=run.model,
+        baseline_model=baseline.model,
+        kind=kind,
+        ci95=interval,
+        cases=len(common),
+    )

@@ -221,3 +221,63 @@ def test_a_real_browser_renders_the_report(tmp_path: Path) -> None:
         assert not severe, severe
     finally:
         driver.quit()
+
+
+def _two_runs() -> tuple[list[EvalRun], list[Comparison]]:
+    """One suite on a base model and with an adapter, and an earlier base run."""
+    from agentsdk.evals import compare
+
+    cases = [Case(f"t{i}", f"question {i}", expected={"contains": "yes"}) for i in range(4)]
+
+    def run(model: str, passing: set[int]) -> EvalRun:
+        results = [
+            CaseResult(
+                case,
+                [Score("contains", float(i in passing), i in passing, "")],
+                Outcome(text="yes" if i in passing else "no"),
+                0.1,
+            )
+            for i, case in enumerate(cases)
+        ]
+        return EvalRun("turns", results, model=model)
+
+    base, adapted, earlier = run("tiny", {0, 1}), run("tiny+paris", {0, 2, 3}), run("tiny", {0})
+    return [base, adapted], [compare(base, earlier), compare(adapted, base, kind="adapter")]
+
+
+def test_an_adapter_and_its_base_each_show_their_own_comparison() -> None:
+    runs, comparisons = _two_runs()
+    page = render_report(runs, comparisons=comparisons)
+    # both runs of the suite, told apart by their model
+    assert '<h2 id="suite-1-title">Suite turns (tiny)</h2>' in page
+    assert '<h2 id="suite-2-title">Suite turns (tiny+paris)</h2>' in page
+    assert '<a href="#suite-2">turns (tiny+paris)</a>' in page
+    assert "1 suite · 2 runs · 8 cases" in page
+    # a table per kind of comparison, each titled for what it compares
+    assert '<h2 id="baseline">Against the baseline</h2>' in page
+    assert '<h2 id="adapter">Adapter against base</h2>' in page
+    assert '<th scope="col" class="num">Base</th><th scope="col" class="num">Adapter</th>' in page
+    assert "tiny → tiny+paris" in page
+    assert '<th scope="col" class="num">95% interval</th>' in page
+    low, high = comparisons[1].ci95 or (0.0, 0.0)
+    assert f"{100 * low:+.1f} to {100 * high:+.1f} pp" in page
+    # each card shows the comparison whose run it is: the base its baseline, the adapter its base
+    base_card, adapter_card = page.split('<article class="card"')[1:3]
+    assert "<dt>Baseline</dt><dd>25.0% → 50.0%" in base_card and "Against base" not in base_card
+    assert "<dt>Against base (tiny)</dt><dd>50.0% → 75.0%" in adapter_card
+    assert "95% interval" in adapter_card
+    # cases are marked against the run compared with, linked in the adapter's own rows
+    assert re.search(r'<tr id="suite-2-case-2" class="fail broken">', page)
+    assert "regressed: passed on the base model" in page and "fixed by the adapter" in page
+    assert '<a href="#suite-2-case-2"><code>t1</code></a>' in page
+    assert '<a href="#suite-1-case-2"><code>t1</code></a>' in page  # fixed since the baseline
+    assert "<script" not in page and "https://" not in page
+
+
+def test_comparisons_without_models_still_match_by_suite() -> None:
+    runs, _ = _two_runs()
+    old = Comparison("turns", pass_rate=0.5, baseline=0.75, fixed=(), broken=("t2",))
+    page = render_report(runs[:1], comparisons=[old])
+    assert "<dt>Baseline</dt><dd>75.0% → 50.0%" in page
+    assert "95% interval" not in page and "Adapter against base" not in page
+    assert re.search(r'<tr id="suite-1-case-3" class="fail broken">', page)

@@ -21,6 +21,7 @@ from agentsdk.evals import (
     evaluate_sync,
     load_runs,
 )
+from agentsdk.evals.stats import newcombe
 
 
 def _dataset() -> Dataset:
@@ -145,3 +146,48 @@ def test_custom_evaluators_plug_in() -> None:
     typo = Dataset("p", [Case("a", expected={"numbr": 2})])
     with pytest.raises(ConfigurationError, match=r"no evaluator reads: \['numbr'\]"):
         evaluate_sync(typo, lambda c, p: Outcome(text="2"), progress=False)
+
+
+def test_a_comparison_names_its_models_and_kind_and_has_an_interval() -> None:
+    dataset = Dataset("q", [Case(f"c{i}", expected={"number": 1}) for i in range(10)])
+    passing = {f"c{i}" for i in range(7)}
+    base = evaluate_sync(
+        dataset,
+        lambda case, parts: Outcome(text="1" if case.id in passing else "0"),
+        progress=False,
+        model="tiny",
+    )
+    adapted = evaluate_sync(
+        dataset,
+        lambda case, parts: Outcome(text="1" if case.id in {"c0", "c1", "c8"} else "0"),
+        progress=False,
+        model="tiny+paris",
+    )
+    comparison = compare(adapted, base, kind="adapter")
+    assert (comparison.kind, comparison.model, comparison.baseline_model) == (
+        "adapter",
+        "tiny+paris",
+        "tiny",
+    )
+    assert (comparison.pass_rate, comparison.baseline, comparison.cases) == (0.3, 0.7, 10)
+    assert comparison.broken == ("c2", "c3", "c4", "c5", "c6") and comparison.fixed == ("c8",)
+    assert comparison.ci95 == newcombe(3, 10, 7, 10)
+    low, high = comparison.ci95
+    assert low < -0.4 < high and high > 0  # 10 cases: -40 points may still be chance
+    assert comparison.regressed(0.02)
+    data = comparison.to_dict()
+    assert data["kind"] == "adapter" and data["model"] == "tiny+paris"
+    assert data["baseline_model"] == "tiny" and data["delta"] == -0.4
+    assert data["ci95"] == [round(low, 4), round(high, 4)] and data["cases"] == 10
+    assert json.loads(json.dumps(data)) == data
+    assert compare(base, base).kind == "baseline"
+
+
+def test_a_comparison_made_the_old_way_still_works() -> None:
+    from agentsdk.evals import Comparison
+
+    old = Comparison("s", 0.5, 0.75, ("a",), ("b",))
+    assert old.kind == "baseline" and old.ci95 is None and old.model == ""
+    assert old.to_dict()["ci95"] is None and old.to_dict()["delta"] == -0.25
+    errors_only = EvalRun("s", [])
+    assert compare(errors_only, errors_only).ci95 is None  # nothing scored: no interval

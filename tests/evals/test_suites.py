@@ -90,3 +90,103 @@ def test_unknown_suites_list_the_known_ones(tmp_path: Path) -> None:
         Suite.load(tmp_path / "broken")
     with pytest.raises(ConfigurationError, match=r"has no suite\.json"):
         Suite.load(tmp_path)
+
+
+class _Named:
+    """A stand-in for a loaded chat model: the suites only read its name here."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _FakeKit:
+    def __init__(self, calls: list[dict[str, object]], **options: object) -> None:
+        calls.append(options)
+        adapter = options.get("adapter")
+        self.llm = _Named("smollm2-135m" + (f"+{Path(str(adapter)).name}" if adapter else ""))
+
+
+def test_an_adapter_goes_to_the_stock_kit_of_agent_and_model_suites(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentsdk.kit import Kit
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(Kit, "stock", lambda **options: _FakeKit(calls, **options))
+    agent = Suite.load(_suite(tmp_path / "a", {"target": "agent"}))
+    model = Suite.load(_suite(tmp_path / "m", {"target": "model"}))
+    (model.folder / "tools.json").write_text("[]")
+    adapter = tmp_path / "paris"
+
+    _, label = agent.build_target(adapter=adapter, adapter_scope="all")
+    assert label == "smollm2-135m+paris"  # the adapted LLM loaded while building
+    assert calls == [{"adapter": adapter, "adapter_scope": "all"}]
+    calls.clear()
+    _, label = model.build_target("stock", adapter=adapter)
+    assert label == "smollm2-135m+paris"
+    assert calls == [{"adapter": adapter, "adapter_scope": "trained"}]
+    calls.clear()
+    _, label = agent._agent_factory(None)  # no adapter: as before, nothing loaded
+    assert label == "stock" and calls == [{}]
+
+
+def test_an_adapter_on_a_local_model_loads_it_apart_from_the_plain_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentsdk.kit import Kit
+    from agentsdk.models import resolve
+    from agentsdk.models.local import LocalModel
+
+    loads: list[tuple[str, dict[str, object]]] = []
+
+    def from_pretrained(path: str, **options: object) -> _Named:
+        loads.append((path, options))
+        return _Named(f"{Path(path).name}+{Path(str(options['adapter'])).name}")
+
+    monkeypatch.setattr(LocalModel, "from_pretrained", from_pretrained)
+    monkeypatch.setattr(Kit, "stock", lambda **options: _FakeKit([], **options))
+    checkpoint = tmp_path / "ckpt"
+    for target in ("model", "agent"):
+        suite = Suite.load(_suite(tmp_path / target, {"target": target}))
+        (suite.folder / "tools.json").write_text("[]")
+        _, label = suite.build_target(
+            f"local:{checkpoint}", adapter=tmp_path / "paris", adapter_scope="all"
+        )
+        assert label == "ckpt+paris"
+    # one load, shared by both suites, keyed by checkpoint, adapter and scope
+    assert loads == [
+        (str(checkpoint), {"adapter": str(tmp_path / "paris"), "adapter_scope": "all"})
+    ]
+    assert str(checkpoint) not in resolve._local  # the plain model's cache holds no adapter
+    suite.build_target(f"local:{checkpoint}", adapter=tmp_path / "paris")
+    assert [options["adapter_scope"] for _, options in loads] == ["all", "trained"]
+
+
+@pytest.mark.parametrize("target", ["speech", "ocr", "vision"])
+def test_an_adapter_does_not_apply_to_an_encoder_suite(tmp_path: Path, target: str) -> None:
+    suite = Suite.load(_suite(tmp_path / target, {"target": target}))
+    with pytest.raises(ConfigurationError, match=f"a {target} suite runs no LLM"):
+        suite.build_target(adapter=tmp_path / "paris")
+
+
+@pytest.mark.parametrize("target", ["model", "agent"])
+def test_an_adapter_with_a_remote_model_is_refused(tmp_path: Path, target: str) -> None:
+    suite = Suite.load(_suite(tmp_path / target, {"target": target}))
+    (suite.folder / "tools.json").write_text("[]")
+    with pytest.raises(ConfigurationError, match="an adapter applies to a local model"):
+        suite.build_target("openai:gpt-4o-mini@http://127.0.0.1:9", adapter=tmp_path / "x")
+
+
+def test_a_missing_adapter_fails_when_the_target_is_built(
+    tmp_path: Path, tiny_checkpoint: Path
+) -> None:
+    from agentsdk import ModelNotFoundError
+
+    suite = Suite.load(_suite(tmp_path / "m", {"target": "model"}))
+    (suite.folder / "tools.json").write_text("[]")
+    with pytest.raises(ModelNotFoundError, match="no adapter at"):
+        suite.build_target(f"local:{tiny_checkpoint}", adapter=tmp_path / "nowhere")
+    with pytest.raises(ModelNotFoundError, match="no adapter at"):
+        Suite.load(_suite(tmp_path / "a", {"target": "agent"})).build_target(
+            adapter=tmp_path / "nowhere"
+        )

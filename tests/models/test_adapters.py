@@ -135,7 +135,7 @@ def test_a_scope_covers_the_prompts_it_learned_from() -> None:
         AdapterScope(frozenset({"a", "b"}), plain=True)
     )
     assert AdapterScope.from_metadata({"base": {}}) is None  # saved without: everywhere
-    with pytest.raises(ModelLoadError, match="scope.tools"):
+    with pytest.raises(ModelLoadError, match=r"scope\.tools"):
         AdapterScope.from_metadata({"scope": {"tools": "refund"}})
 
 
