@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import sys
@@ -300,37 +299,13 @@ def propose(agent: Any, requests: Sequence[Request], log: Callable[[str], None])
     return out
 
 
-# -- statistics ---------------------------------------------------------------------
-
-Z95 = 1.959963984540054
-
-
-def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """The Wilson score interval of k successes in n trials."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = k / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def newcombe(k1: int, n1: int, k2: int, n2: int) -> tuple[float, float, float]:
-    """p2 - p1 and its 95% interval (Newcombe's hybrid score method, from two Wilson
-    intervals; it treats the samples as independent, which for the same requests
-    scored twice is conservative)."""
-    p1, p2 = k1 / n1 if n1 else 0.0, k2 / n2 if n2 else 0.0
-    l1, u1 = wilson(k1, n1)
-    l2, u2 = wilson(k2, n2)
-    d = p2 - p1
-    low = d - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
-    high = d + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
-    return d, max(-1.0, low), min(1.0, high)
+# -- statistics (agentsdk.evals.stats) ----------------------------------------------
 
 
 def proportion(k: int, n: int) -> dict[str, Any]:
-    low, high = wilson(k, n)
+    from agentsdk.evals.stats import wilson
+
+    low, high = wilson(k, n) if n else (0.0, 1.0)
     return {
         "k": k,
         "n": n,
@@ -340,7 +315,14 @@ def proportion(k: int, n: int) -> dict[str, Any]:
 
 
 def difference(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    d, low, high = newcombe(before["k"], before["n"], after["k"], after["n"])
+    """after - before in points, with Newcombe's 95% interval (it treats the two as
+    independent samples, which for the same requests scored twice is conservative)."""
+    from agentsdk.evals.stats import newcombe
+
+    d = (after["k"] / after["n"] if after["n"] else 0.0) - (
+        before["k"] / before["n"] if before["n"] else 0.0
+    )
+    low, high = newcombe(after["k"], after["n"], before["k"], before["n"])
     return {"points": round(100 * d, 1), "ci95_points": [round(100 * low, 1), round(100 * high, 1)]}
 
 
