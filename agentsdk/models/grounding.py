@@ -8,7 +8,8 @@ tool results); number-typed arguments must be one of those numbers; and the answ
 follows a tool result must state that result. The instructions and the tool descriptions
 are not evidence, so an example in a docstring cannot leak into a call.
 
-What it guarantees: no digit string outside the evidence, ever. What it cannot: choose the
+What it guarantees: no digit string outside the evidence, ever (digits of other scripts,
+superscripts, fractions and numerals included). What it cannot: choose the
 *right* number among those present, or do arithmetic the model did not ask a tool for;
 words (names, dates written as words) are not constrained.
 
@@ -36,10 +37,31 @@ __all__ = [
 ]
 
 _NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
-# Inside a JSON string: anything but digits, quotes and backslashes (escapes are not
-# needed for what a grounded answer writes); a point or a comma only before a space, so
-# two allowed numbers cannot be glued into one that is not ("1" "." "526.14").
-_FREE = r'([^0-9"\\.,]|[.,] )'
+
+
+def _other_digits() -> str:
+    """A character class body of every character beyond ASCII that writes a number
+    (Unicode categories Nd, Nl, No: superscripts, fractions, Arabic-Indic and fullwidth
+    digits, Roman numerals, circled numbers), in the basic multilingual plane, plus the
+    mathematical digits (U+1D7CE-U+1D7FF)."""
+    import unicodedata
+
+    spans: list[tuple[int, int]] = []
+    for code in range(0x80, 0x10000):
+        if unicodedata.category(chr(code)) in ("Nd", "Nl", "No"):
+            if spans and spans[-1][1] == code - 1:
+                spans[-1] = (spans[-1][0], code)
+            else:
+                spans.append((code, code))
+    spans.append((0x1D7CE, 0x1D7FF))
+    return "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in spans)
+
+
+# Inside a JSON string: anything but digits (of any script), quotes and backslashes
+# (escapes are not needed for what a grounded answer writes); a point or a comma only
+# before a space, so two allowed numbers cannot be glued into one that is not ("1" "."
+# "526.14").
+_FREE = f'([^0-9{_other_digits()}"\\\\.,]|[.,] )'
 # The end of a sentence may be a point or a comma with nothing after it.
 _END = r"[.,]?"
 

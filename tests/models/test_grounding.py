@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -131,3 +132,30 @@ def test_grounding_can_be_switched_per_call(tiny: LocalModel) -> None:
         [Message.user("hello")], settings=GenerationSettings(max_tokens=8, grounded=False)
     )
     assert plain.usage.output_tokens >= 1  # the unconstrained path, no JSON reply
+
+
+@pytest.mark.parametrize(
+    "digit",
+    ["\u00b2", "\u00bd", "\u0663", "\uff11", "\u216b", "\u2460", "\U0001d7d7"],
+    ids=["superscript", "fraction", "arabic-indic", "fullwidth", "roman", "circled", "math"],
+)
+def test_digits_of_other_scripts_are_not_free_text(tiny: LocalModel, digit: str) -> None:
+    """A superscript, a fraction or another script's digit is a number too: the grammar
+    refuses it outside the evidence, as it refuses 0-9."""
+    import xgrammar
+
+    schema = {
+        "type": "object",
+        "properties": {"answer": {"type": "string", "pattern": grounded_pattern(["3"])}},
+        "required": ["answer"],
+    }
+    grammars = tiny.tool_grammars()
+    compiled = grammars.compile(schema)
+
+    def writes(text: str) -> bool:
+        matcher = xgrammar.GrammarMatcher(compiled, override_stop_tokens=grammars.stop_ids)
+        return bool(matcher.accept_string(json.dumps({"answer": text}, ensure_ascii=False)))
+
+    assert writes("It is 3 in a café.")
+    assert not writes(f"It is {digit}.")
+    assert not re.compile(grounded_pattern(["3"])).match(f"It is {digit}")
