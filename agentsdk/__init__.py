@@ -15,8 +15,9 @@ people -> answer.
    speech: the `SpeechSynthesizer` protocol, the stock hibari voice, espeak-ng).
 3. routing, fusion, kit, placement: router, fusion, history, events, `kit/`, `placement/`.
 4. the run: `run/` (the entry points, result, state, checkpoints, the setup, the loop,
-   the gate, the actor, the lease) and agent.
-5. evals: `evals/`.
+   the gate, the actor, the lease), agent, agent_files (agents named in Python files),
+   runnable (the agent as a LangChain Runnable).
+5. evals, serving and learning: `evals/`, `serve/`, `learn/`.
 6. the command line: `cli/` (demo, chat, doctor, eval).
 
 Modules that moved keep their old import paths (`agentsdk._moved`).

@@ -38,7 +38,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         "routing, fusion, kit, placement",
         ["router", "fusion", "kit", "placement", "history", "events"],
     ),
-    ("the run", ["run", "agent", "runnable"]),
+    ("the run", ["run", "agent", "agent_files", "runnable"]),
     ("evals and serving", ["evals", "serve", "learn"]),
     ("command line", ["cli", "__main__"]),
 ]
