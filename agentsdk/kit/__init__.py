@@ -20,7 +20,7 @@ from agentsdk.encoders.video import VideoEncoder
 from agentsdk.encoders.vision import VisionEncoder
 from agentsdk.errors import ConfigurationError, ModelNotFoundError
 from agentsdk.kit.health import ComponentCheck, check_component, check_voice
-from agentsdk.models.adapters import ScopeMode
+from agentsdk.models.adapters import ScopeMode, check_scope
 from agentsdk.models.base import ChatModel
 from agentsdk.voices import SpeechSynthesizer, stock_voice
 from agentsdk.weights import (
@@ -129,12 +129,8 @@ class Kit:
                 raise ModelNotFoundError(
                     f"no adapter at {folder}: expected a folder made by `agentsdk learn train`"
                 )
-            if adapter_scope not in ("trained", "all"):
-                raise ConfigurationError(
-                    f"adapter_scope must be 'trained' or 'all', not {adapter_scope!r}"
-                )
             kit._adapter = folder
-            kit._adapter_scope = adapter_scope
+            kit._adapter_scope = check_scope(adapter_scope)
         return kit
 
     @property

@@ -55,6 +55,7 @@ from agentsdk.models.adapters import (
     ScopeMode,
     apply_adapter,
     check_adapter,
+    check_scope,
 )
 from agentsdk.models.base import (
     FinishReason,
@@ -265,10 +266,7 @@ class LocalModel:
                 )
             checkpoint, source = path, "checkpoint"
         if adapter is not None:
-            if adapter_scope not in ("trained", "all"):
-                raise ConfigurationError(
-                    f"adapter_scope must be 'trained' or 'all', not {adapter_scope!r}"
-                )
+            adapter_scope = check_scope(adapter_scope)
             check_adapter(adapter, checkpoint)
         dispatch: dict[str, Any] = {}
         if device_map:
