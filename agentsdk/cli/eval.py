@@ -82,6 +82,8 @@ def run_command(
                 target, label = suite.build_target(model, adapter=adapter, adapter_scope=scope)
                 if label == targets[0][1]:
                     label = f"{label}+{adapter.name}"
+                if scope == "all":  # the default goes unsaid
+                    label = f"{label} (adapter_scope all)"
                 targets.append((target, label))
             done = []
             for target, label in targets:

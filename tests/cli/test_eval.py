@@ -139,22 +139,24 @@ def test_an_adapter_runs_against_its_base_side_by_side(
     text = out.getvalue()
     assert code == 0, text
     base, adapted = tiny_checkpoint.name, f"{tiny_checkpoint.name}+paris"
+    everywhere = f"{adapted} (adapter_scope all)"  # the label says a scope but the default
     lines = text.splitlines()
     assert lines[0].startswith("turns        3/3 passed") and lines[0].endswith(f"model {base}")
-    assert lines[1].startswith("turns        3/3 passed") and lines[1].endswith(f"model {adapted}")
+    assert lines[1].startswith("turns        3/3 passed")
+    assert lines[1].endswith(f"model {everywhere}")
     assert lines[2].startswith("turns        adapter vs base: 100.0% -> 100.0% (+0.0%)")
     assert "95% CI of the difference -56.1% to +56.1%" in lines[2]  # 3 cases tell little
 
     data = json.loads(results.read_text())
-    assert [run["model"] for run in data["runs"]] == [base, adapted]
+    assert [run["model"] for run in data["runs"]] == [base, everywhere]
     assert all(run["summary"]["errors"] == 0 for run in data["runs"])
     [comparison] = data["comparisons"]
     assert comparison["kind"] == "adapter" and comparison["suite"] == "turns"
-    assert (comparison["model"], comparison["baseline_model"]) == (adapted, base)
+    assert (comparison["model"], comparison["baseline_model"]) == (everywhere, base)
     assert comparison["delta"] == 0.0 and comparison["ci95"] == [-0.5615, 0.5615]
     assert data["adapter"] == {"path": str(adapter.resolve()), "scope": "all"}
     page = report.read_text()
-    assert f"turns ({base})" in page and f"turns ({adapted})" in page
+    assert f"turns ({base})" in page and f"turns ({everywhere})" in page
     assert "Adapter against base" in page and "Against the baseline" not in page
 
     out = io.StringIO()  # with a baseline too: it is compared with the base run
