@@ -6,7 +6,7 @@
   prints the counts.
 - `agentsdk learn train DATASET [--base stock|CHECKPOINT] [--out DIR] [--name NAME]
   [--epochs 2] [--learning-rate 2e-4] [--rank 8] [--batch-size 4] [--seed 0]
-  [--device cpu|cuda]`: a LoRA adapter trained on the dataset's supervised rows
+  [--device auto|cpu|cuda]`: a LoRA adapter trained on the dataset's supervised rows
   (`agentsdk.learn.train`), with a progress bar; prints where it went and how to load it.
 
 A step is a subcommand with its own `_add_STEP(steps)` below, registered in
@@ -60,7 +60,9 @@ def _add_train(steps: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     train.add_argument("--rank", type=int, default=8, help="LoRA rank (default 8)")
     train.add_argument("--batch-size", type=int, default=4)
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    train.add_argument(
+        "--device", default="auto", help="auto (default: a GPU when there is one), cpu or cuda"
+    )
     train.add_argument("--overwrite", action="store_true", help="replace an adapter at --out")
     train.set_defaults(handler=_train)
 

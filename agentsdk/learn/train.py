@@ -220,10 +220,12 @@ def _load_base(
 def _device(device: str) -> str:
     import torch
 
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ConfigurationError(f"device {device!r} was asked for, but torch sees no GPU")
     if device != "cpu" and not device.startswith("cuda"):
-        raise ConfigurationError(f"device must be 'cpu' or 'cuda[:N]', not {device!r}")
+        raise ConfigurationError(f"device must be 'auto', 'cpu' or 'cuda[:N]', not {device!r}")
     return device
 
 
@@ -358,7 +360,7 @@ def train_adapter(
     max_length: int = 1024,
     batch_size: int = 4,
     seed: int = 0,
-    device: str = "cpu",
+    device: str = "auto",
     tool_prompt: ToolPrompt = "auto",
     progress: bool | Callable[[TrainProgress], None] = True,
     overwrite: bool = False,
@@ -368,6 +370,7 @@ def train_adapter(
     save it to `out` (default: `adapters_root()/NAME`, NAME defaulting to the dataset's
     name and the time). The training runs on a fresh copy of the base's weights.
 
+    `device`: "auto" (a GPU when torch sees one, else the CPU), "cpu" or "cuda[:N]".
     `progress`: True shows a tqdm bar on stderr, a callable gets a `TrainProgress`
     after each step, False shows nothing. An existing `out` is refused before any
     training unless `overwrite`.

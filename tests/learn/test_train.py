@@ -55,6 +55,9 @@ def test_training_lowers_the_loss_and_saves_adapter_and_metadata(
     assert metadata["hyperparameters"]["rank"] == 8
     assert metadata["hyperparameters"]["target_modules"] == ["q_proj", "v_proj", "lm_head"]
     assert metadata["training"]["epoch_losses"] == list(summary.epoch_losses)
+    import torch
+
+    assert metadata["training"]["device"] == ("cuda" if torch.cuda.is_available() else "cpu")
     config = json.loads((folder / "adapter_config.json").read_text())
     assert config["r"] == 8 and config["lora_alpha"] == 16
 
@@ -138,6 +141,15 @@ def test_cuda_is_refused_without_a_gpu(tiny_checkpoint: Path, tmp_path: Path) ->
     dataset = write_dataset(tmp_path / "data", [CHAT_ROW])
     with pytest.raises(ConfigurationError, match="no GPU"):
         train_adapter(dataset, tiny_checkpoint, tmp_path / "a", device="cuda", progress=False)
+
+
+def test_auto_trains_where_torch_sees_a_gpu_else_on_the_cpu() -> None:
+    import torch
+
+    from agentsdk.learn.train import _device
+
+    assert _device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert _device("cpu") == "cpu"
 
 
 def test_nothing_to_train_on_is_refused(tiny_checkpoint: Path, tmp_path: Path) -> None:
