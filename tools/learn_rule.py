@@ -314,34 +314,78 @@ def proportion(k: int, n: int) -> dict[str, Any]:
     }
 
 
-def difference(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """after - before in points, with Newcombe's 95% interval (it treats the two as
-    independent samples, which for the same requests scored twice is conservative)."""
-    from agentsdk.evals.stats import newcombe
+def difference(before: Sequence[bool], after: Sequence[bool]) -> dict[str, Any]:
+    """after - before in points over the same items, with Newcombe's 95% interval for
+    paired data (each item scored once per model)."""
+    from agentsdk.evals.stats import newcombe_paired
 
-    d = (after["k"] / after["n"] if after["n"] else 0.0) - (
-        before["k"] / before["n"] if before["n"] else 0.0
-    )
-    low, high = newcombe(after["k"], after["n"], before["k"], before["n"])
+    if not before:
+        return {"points": 0.0, "ci95_points": [-100.0, 100.0]}
+    pairs = list(zip(after, before, strict=True))
+    both = sum(a and b for a, b in pairs)
+    after_only = sum(a and not b for a, b in pairs)
+    before_only = sum(b and not a for a, b in pairs)
+    neither = len(pairs) - both - after_only - before_only
+    low, high = newcombe_paired(both, after_only, before_only, neither)
+    d = (after_only - before_only) / len(pairs)
     return {"points": round(100 * d, 1), "ci95_points": [round(100 * low, 1), round(100 * high, 1)]}
 
 
-def score(proposed: Sequence[Proposed]) -> dict[str, Any]:
-    refunds = [p for p in proposed if p.refund]
-    scores: dict[str, Any] = {
-        "right_tool": proportion(sum(p.right_tool for p in proposed), len(proposed)),
-        "rule_arguments": proportion(sum(p.rule_arguments for p in refunds), len(refunds)),
-        "order_id": proportion(sum(p.order_id_right for p in refunds), len(refunds)),
-        "amount_cents": proportion(sum(p.amount_right for p in refunds), len(refunds)),
+def outcomes(proposed: Sequence[Proposed | dict[str, Any]]) -> dict[str, list[bool]]:
+    """Per measure, whether each request it covers went right (in the requests' order)."""
+    rows = [p if isinstance(p, dict) else asdict(p) for p in proposed]
+    refunds = [p for p in rows if p["refund"]]
+    return {
+        "right_tool": [p["right_tool"] for p in rows],
+        "rule_arguments": [p["rule_arguments"] for p in refunds],
+        "rule_arguments_seen_phrasing": [p["rule_arguments"] for p in refunds if p["seen"]],
+        "rule_arguments_new_phrasing": [p["rule_arguments"] for p in refunds if not p["seen"]],
+        "order_id": [p["order_id_right"] for p in refunds],
+        "amount_cents": [p["amount_right"] for p in refunds],
     }
-    for seen, label in (
-        (True, "rule_arguments_seen_phrasing"),
-        (False, "rule_arguments_new_phrasing"),
-    ):
-        part = [p for p in refunds if p.seen == seen]
-        scores[label] = proportion(sum(p.rule_arguments for p in part), len(part))
-    scores["median_seconds"] = round(sorted(p.seconds for p in proposed)[len(proposed) // 2], 3)
+
+
+def score(proposed: Sequence[Proposed | dict[str, Any]]) -> dict[str, Any]:
+    scores: dict[str, Any] = {
+        key: proportion(sum(flags), len(flags)) for key, flags in outcomes(proposed).items()
+    }
+    seconds = sorted(p.seconds if isinstance(p, Proposed) else p["seconds"] for p in proposed)
+    scores["median_seconds"] = round(seconds[len(seconds) // 2], 3)
     return scores
+
+
+def held_out(base: Sequence[Any], tuned: Sequence[Any]) -> dict[str, Any]:
+    """The held-out scores of both models and their paired differences."""
+    before, after = outcomes(base), outcomes(tuned)
+    differences = {key: difference(before[key], after[key]) for key in before}
+    return {
+        "base": score(base),
+        "adapter": score(tuned),
+        "difference": differences,
+        "target_met": differences["rule_arguments"]["points"] >= 30,
+    }
+
+
+def case_difference(base: dict[str, bool], other: dict[str, bool]) -> dict[str, Any]:
+    """The paired difference of two evals/tool_calls runs, case by case."""
+    cases = sorted(set(base) & set(other))
+    return difference([base[c] for c in cases], [other[c] for c in cases])
+
+
+def rescore(path: Path) -> dict[str, Any]:
+    """Work out the scores and differences of a results.json again from its proposals
+    and tool_calls cases (what changed in how they are computed applies to an old run)."""
+    results: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    proposals = results["proposals"]
+    results["held_out"] = held_out(proposals["base"], proposals["adapter"])
+    calls = results.get("tool_calls")
+    if calls:
+        base = calls["base"]["passed"]
+        calls["difference"] = case_difference(base, calls["adapter"]["passed"])
+        if "adapter_all" in calls:
+            calls["difference_all"] = case_difference(base, calls["adapter_all"]["passed"])
+    path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return results
 
 
 # -- the run ------------------------------------------------------------------------
@@ -433,7 +477,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--learning-rate", type=float, default=2e-4)
     parser.add_argument("--rank", type=int, default=8, help="LoRA rank (8)")
     parser.add_argument("--alpha", type=int, default=16, help="LoRA alpha (16)")
-    parser.add_argument("--out", type=Path, required=True, help="a new or empty folder")
+    parser.add_argument("--out", type=Path, help="a new or empty folder")
+    parser.add_argument(
+        "--rescore",
+        type=Path,
+        metavar="RESULTS_JSON",
+        help="work out the scores of an earlier run's results.json again and print them",
+    )
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -447,6 +497,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="torch CPU threads (1: on 2 shared cores, 2 threads stalled for 5-20 s at a time)",
     )
     args = parser.parse_args(argv)
+    if args.rescore is not None:
+        print(markdown(rescore(args.rescore)))
+        return 0
+    if args.out is None:
+        parser.error("--out is required (or --rescore)")
     if args.quick:
         args.decisions, args.held_out, args.epochs = 24, 16, 1
     tool_calls_limit = 6 if args.quick else None
@@ -499,8 +554,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         base = propose(make_agent(kit, refund), test, log)
     with phase(timings, "held_out_adapter", log):
         tuned = propose(make_agent(tuned_kit, refund), test, log)
-    base_scores, tuned_scores = score(base), score(tuned)
-    keys = [k for k in base_scores if k != "median_seconds"]
     results: dict[str, Any] = {
         "setup": {
             "command": " ".join(["python", "tools/learn_rule.py", *(argv or sys.argv[1:])]),
@@ -537,15 +590,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "final_loss": trained.final_loss,
             "skipped": dict(trained.skipped),
         },
-        "held_out": {
-            "base": base_scores,
-            "adapter": tuned_scores,
-            "difference": {k: difference(base_scores[k], tuned_scores[k]) for k in keys},
-            "target_met": difference(base_scores["rule_arguments"], tuned_scores["rule_arguments"])[
-                "points"
-            ]
-            >= 30,
-        },
+        "held_out": held_out(base, tuned),
         "proposals": {
             "base": [asdict(p) for p in base],
             "adapter": [asdict(p) for p in tuned],
@@ -570,10 +615,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["tool_calls"] = {
             "base": calls_base,
             "adapter": calls_tuned,
-            "difference": difference(calls_base["pass_rate"], calls_tuned["pass_rate"]),
+            "difference": case_difference(calls_base["passed"], calls_tuned["passed"]),
             "changed_cases": changed(calls_tuned),
             "adapter_all": calls_all,
-            "difference_all": difference(calls_base["pass_rate"], calls_all["pass_rate"]),
+            "difference_all": case_difference(calls_base["passed"], calls_all["passed"]),
             "changed_cases_all": changed(calls_all),
         }
     timings["total"] = round(time.perf_counter() - started, 1)

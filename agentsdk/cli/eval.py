@@ -11,7 +11,7 @@ the base model's, is the baseline).
 target is "agent" or "model" twice: on the base model (the stock kit's LLM, or `--model`
 when it names a local model, `local:PATH`), then on the same model with the adapter
 (its name ends in `+<folder name>`), and compares the two: pass rates, their difference
-with a 95% interval (Newcombe's hybrid score interval, `agentsdk.evals.stats`), and the
+with a 95% interval (Newcombe's interval for paired data, `agentsdk.evals.stats`), and the
 cases now failing and now passing. `--adapter-scope` ("trained", the default, or "all")
 says where the adapted model uses the adapter (`Kit.stock(adapter_scope=...)`). Suites
 of the encoders (speech, ocr, vision) run once: the adapter does not apply to them.

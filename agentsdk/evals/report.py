@@ -435,8 +435,8 @@ def _comparisons_section(
     if intervals:
         note += (
             " The interval is a 95% confidence interval for the difference of the two pass "
-            "rates (Newcombe's hybrid score interval); one that includes 0 does not tell the "
-            "two apart."
+            "rates over the same cases (Newcombe's interval for paired data); one that "
+            "includes 0 does not tell the two apart."
         )
     return "\n".join(
         [

@@ -5,7 +5,7 @@ the CPU badly), each under a `timeout`, with a progress bar on stderr. A case wh
 target raises or times out is an infrastructure error: it is counted apart from wrong
 answers and left out of the score, and its error is kept. Results round-trip as JSON
 (`EvalRun.to_dict` / `from_dict`); `compare(run, baseline)` finds regressions, with a 95%
-interval for the change of the pass rate (`agentsdk.evals.stats`).
+interval for the change of the pass rate (paired: `agentsdk.evals.stats`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from agentsdk.codec import from_data
 from agentsdk.errors import ConfigurationError
 from agentsdk.evals.cases import OPTIONS, Case, Dataset
 from agentsdk.evals.evaluators import EVALUATORS, Evaluator, Outcome, Score
-from agentsdk.evals.stats import newcombe
+from agentsdk.evals.stats import newcombe, newcombe_paired
 from agentsdk.evals.targets import Target
 
 __all__ = [
@@ -315,8 +315,9 @@ class Comparison:
     """What is compared: "baseline", the run with an earlier run; "adapter", a model with
     a LoRA adapter with the same model without it."""
     ci95: tuple[float, float] | None = None
-    """A 95% interval for `delta` (Newcombe's hybrid score interval, `stats.newcombe`);
-    None when a side scored no case."""
+    """A 95% interval for `delta`: over the cases both runs scored, Newcombe's interval
+    for paired data (`stats.newcombe_paired`); when they share none, his interval for two
+    samples (`stats.newcombe`); None when a side scored no case."""
     cases: int = 0
     """How many cases both runs scored (the rates are over these)."""
 
@@ -345,7 +346,8 @@ class Comparison:
 
 def compare(run: EvalRun, baseline: EvalRun, *, kind: ComparisonKind = "baseline") -> Comparison:
     """How `run` differs from `baseline` on the cases both scored (when they share none:
-    each run's own pass rate), with a 95% interval for the difference.
+    each run's own pass rate), with a 95% interval for the difference (paired over the
+    cases both scored).
 
     `kind="adapter"` says that `run` is the model of `baseline` with a LoRA adapter."""
     before = {r.case.id: r.passed for r in baseline.scored}
@@ -353,15 +355,18 @@ def compare(run: EvalRun, baseline: EvalRun, *, kind: ComparisonKind = "baseline
     common = sorted(set(before) & set(now))
     fixed = tuple(i for i in common if now[i] and not before[i])
     broken = tuple(i for i in common if before[i] and not now[i])
-    if common:
-        passed_now, passed_before = sum(now[i] for i in common), sum(before[i] for i in common)
-        n_now = n_before = len(common)
-    else:
-        passed_now, n_now = sum(now.values()), len(now)
-        passed_before, n_before = sum(before.values()), len(before)
-    rate_before = passed_before / n_before if n_before else baseline.pass_rate
-    rate_now = passed_now / n_now if n_now else run.pass_rate
-    interval = newcombe(passed_now, n_now, passed_before, n_before) if n_now and n_before else None
+    interval: tuple[float, float] | None = None
+    if common:  # the same cases: paired
+        both = sum(now[i] and before[i] for i in common)
+        neither = sum(not now[i] and not before[i] for i in common)
+        interval = newcombe_paired(both, len(fixed), len(broken), neither)
+        rate_now = sum(now[i] for i in common) / len(common)
+        rate_before = sum(before[i] for i in common) / len(common)
+    else:  # no case in common: two samples
+        rate_now = sum(now.values()) / len(now) if now else run.pass_rate
+        rate_before = sum(before.values()) / len(before) if before else baseline.pass_rate
+        if now and before:
+            interval = newcombe(sum(now.values()), len(now), sum(before.values()), len(before))
     return Comparison(
         run.suite,
         rate_now,

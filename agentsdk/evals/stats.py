@@ -1,5 +1,6 @@
 """Confidence intervals for pass rates: `wilson` for one rate, `newcombe` for the
-difference of two.
+difference of two measured on different cases, `newcombe_paired` for the difference of
+two measured on the same cases (a model and its adapter, a run and its baseline).
 
 A suite of a few dozen cases measures a pass rate coarsely: 7/10 against 5/10 is a
 difference of 20 points whose 95% interval runs from about -20 to +53 points. These
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["Z95", "newcombe", "wilson"]
+__all__ = ["Z95", "newcombe", "newcombe_paired", "wilson"]
 
 Z95 = 1.959963984540054
 """The standard normal quantile of 0.975: the z of a two-sided 95% interval."""
@@ -64,4 +65,48 @@ def newcombe(
     difference = p_1 - p_2
     low = difference - math.sqrt((p_1 - low_1) ** 2 + (high_2 - p_2) ** 2)
     high = difference + math.sqrt((high_1 - p_1) ** 2 + (p_2 - low_2) ** 2)
+    return max(-1.0, low), min(1.0, high)
+
+
+def newcombe_paired(
+    both: int, first_only: int, second_only: int, neither: int, *, z: float = Z95
+) -> tuple[float, float]:
+    """Newcombe's square-and-add interval for paired data (1998, method 10) for the
+    difference of two pass rates measured on the same cases, first minus second: `both`
+    cases passed in both runs, `first_only` only in the first, `second_only` only in the
+    second, `neither` in neither.
+
+    The Wilson intervals of the two rates are combined as in `newcombe`, less twice
+    their correlation phi (from the 2x2 table, with Newcombe's continuity adjustment:
+    0 when the table's cross product is between 0 and n/2). When the two runs agree on
+    most cases the interval is much narrower than the unpaired one: 1 case fixed and 7
+    broken out of 38 is a difference of -15.8 points, with a paired interval of -29.1
+    to -1.1 and an unpaired one of -35.9 to +6.4. ValueError for negative counts or none.
+
+    >>> [round(b, 4) for b in newcombe_paired(59, 6, 16, 80)]
+    [-0.1186, -0.0046]
+    """
+    counts = (both, first_only, second_only, neither)
+    if min(counts) < 0:
+        raise ValueError(f"counts must not be negative, not {counts}")
+    n = sum(counts)
+    if n == 0:
+        raise ValueError("a paired interval needs at least one case")
+    first, second = both + first_only, both + second_only
+    low_1, high_1 = wilson(first, n, z=z)
+    low_2, high_2 = wilson(second, n, z=z)
+    p_1, p_2 = first / n, second / n
+    margins = first * (n - first) * second * (n - second)
+    phi = 0.0
+    if margins:
+        cross = both * neither - first_only * second_only
+        if cross > n / 2:
+            phi = (cross - n / 2) / math.sqrt(margins)
+        elif cross < 0:
+            phi = cross / math.sqrt(margins)
+    down_1, up_2 = p_1 - low_1, high_2 - p_2
+    up_1, down_2 = high_1 - p_1, p_2 - low_2
+    difference = p_1 - p_2
+    low = difference - math.sqrt(max(0.0, down_1**2 + up_2**2 - 2 * phi * down_1 * up_2))
+    high = difference + math.sqrt(max(0.0, up_1**2 + down_2**2 - 2 * phi * up_1 * down_2))
     return max(-1.0, low), min(1.0, high)

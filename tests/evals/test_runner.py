@@ -21,7 +21,7 @@ from agentsdk.evals import (
     evaluate_sync,
     load_runs,
 )
-from agentsdk.evals.stats import newcombe
+from agentsdk.evals.stats import newcombe, newcombe_paired
 
 
 def _dataset() -> Dataset:
@@ -171,7 +171,8 @@ def test_a_comparison_names_its_models_and_kind_and_has_an_interval() -> None:
     )
     assert (comparison.pass_rate, comparison.baseline, comparison.cases) == (0.3, 0.7, 10)
     assert comparison.broken == ("c2", "c3", "c4", "c5", "c6") and comparison.fixed == ("c8",)
-    assert comparison.ci95 == newcombe(3, 10, 7, 10)
+    # the same 10 cases: paired (both 2, adapter only 1, base only 5, neither 2)
+    assert comparison.ci95 == newcombe_paired(2, 1, 5, 2)
     low, high = comparison.ci95
     assert low < -0.4 < high and high > 0  # 10 cases: -40 points may still be chance
     assert comparison.regressed(0.02)
@@ -191,3 +192,18 @@ def test_a_comparison_made_the_old_way_still_works() -> None:
     assert old.to_dict()["ci95"] is None and old.to_dict()["delta"] == -0.25
     errors_only = EvalRun("s", [])
     assert compare(errors_only, errors_only).ci95 is None  # nothing scored: no interval
+
+
+def test_runs_of_other_cases_are_compared_as_two_samples() -> None:
+    def run(ids: range, passing: set[str]) -> EvalRun:
+        dataset = Dataset("q", [Case(f"c{i}", expected={"number": 1}) for i in ids])
+        return evaluate_sync(
+            dataset,
+            lambda case, parts: Outcome(text="1" if case.id in passing else "0"),
+            progress=False,
+        )
+
+    now, before = run(range(4), {"c0", "c1", "c2"}), run(range(4, 10), {"c4"})
+    comparison = compare(now, before)
+    assert comparison.cases == 0 and (comparison.pass_rate, comparison.baseline) == (0.75, 1 / 6)
+    assert comparison.ci95 == newcombe(3, 4, 1, 6)

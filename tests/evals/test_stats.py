@@ -1,12 +1,14 @@
 """Confidence intervals of pass rates against published values: Wilson's for one rate,
 Newcombe's hybrid score interval for the difference of two (Newcombe, Statistics in
-Medicine 1998, 17:873-890, method 10, and 17:857-872 for Wilson's)."""
+Medicine 1998, 17:873-890, method 10, and 17:857-872 for Wilson's), and his
+square-and-add interval for paired data (17:2635-2650, method 10; the value of Fagerland,
+Lydersen and Laake's "Statistical Analysis of Contingency Tables", chapter 8)."""
 
 from __future__ import annotations
 
 import pytest
 
-from agentsdk.evals.stats import Z95, newcombe, wilson
+from agentsdk.evals.stats import Z95, newcombe, newcombe_paired, wilson
 
 
 @pytest.mark.parametrize(
@@ -69,3 +71,27 @@ def test_impossible_counts_are_refused(successes: int, n: int) -> None:
         wilson(successes, n)
     with pytest.raises(ValueError):
         newcombe(1, 2, successes, n)
+
+
+def test_the_paired_interval_matches_the_published_value() -> None:
+    # complete response before and after consolidation therapy: 59 both, 6 before only,
+    # 16 after only, 80 neither; before minus after is -0.0621
+    assert newcombe_paired(59, 6, 16, 80) == pytest.approx((-0.1186, -0.0046), abs=5e-5)
+
+
+def test_agreeing_runs_give_a_narrower_interval_than_two_samples() -> None:
+    # 38 cases: 14 pass in both, 1 only with the adapter, 7 only on the base
+    paired = newcombe_paired(14, 1, 7, 16)
+    unpaired = newcombe(15, 38, 21, 38)
+    assert paired == pytest.approx((-0.2909, -0.0115), abs=5e-5)
+    assert unpaired[0] < paired[0] and paired[1] < 0 < unpaired[1]
+    # no correlation to use (one run passes every case): the two-sample interval
+    assert newcombe_paired(3, 0, 0, 0) == pytest.approx(newcombe(3, 3, 3, 3))
+    assert newcombe_paired(2, 1, 0, 0)[1] <= 1.0
+
+
+def test_paired_counts_that_cannot_be_are_refused() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        newcombe_paired(1, -1, 0, 0)
+    with pytest.raises(ValueError, match="at least one case"):
+        newcombe_paired(0, 0, 0, 0)
