@@ -546,6 +546,7 @@ class LocalModel:
         from agentsdk.models.toolcalls.schema import (
             answer_schema,
             call_schema,
+            named_enums,
             reply_schema,
             tool_specs,
         )
@@ -571,6 +572,7 @@ class LocalModel:
             schema, prefix = answer_schema(), answer_opening()
         else:  # the model chooses as it writes, under the grammar of every option
             schema, prefix = reply_schema(offered, answer=answer), ""
+        schema = named_enums(schema, _last_request(messages))
         if self._grounding(settings):
             from agentsdk.models.grounding import ground_reply
 
@@ -970,6 +972,11 @@ class LocalModel:
         if not ids:
             raise ConfigurationError(f"{self._name} defines no end-of-sequence token")
         return list(dict.fromkeys(ids))
+
+
+def _last_request(messages: Sequence[Message]) -> str:
+    """The text of the last user message ("" when there is none)."""
+    return next((m.content for m in reversed(messages) if m.role == "user"), "")
 
 
 def _tool_names(tools: Sequence[ToolSchema]) -> list[str]:

@@ -9,11 +9,16 @@ The reply is one JSON object of this schema (`reply_schema`)::
 `maxLength` (200 characters for answers, 100 for string arguments, unless the schema
 sets its own) and every array a `maxItems` (16) (`bound_schema`). Equal schemas share
 one canonical JSON text (`canonical_json`), the key of the compiled grammars' cache.
+
+An enum of strings whose values the request names only one of is narrowed to that value
+(`named_enums`): "How hot is it in Phoenix, in fahrenheit?" leaves `unit` one choice.
+A request that names two values, or none, leaves the enum as it is.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +35,7 @@ __all__ = [
     "bound_schema",
     "call_schema",
     "canonical_json",
+    "named_enums",
     "reply_schema",
     "tool_specs",
 ]
@@ -158,3 +164,31 @@ def canonical_json(schema: Any) -> str:
     """The JSON text two equal schemas share: keys sorted, no spaces, except that the
     order of "properties" is kept (the grammar writes properties in that order)."""
     return json.dumps(_canonical(schema), separators=(",", ":"), ensure_ascii=False)
+
+
+def _names(value: str, request: str) -> bool:
+    """Whether `request` holds `value` as a word or phrase of its own (any case)."""
+    if len(value) < 2 or not any(c.isalpha() for c in value):
+        return False  # "C" or "10" would be found everywhere
+    return re.search(rf"(?<!\w){re.escape(value)}(?!\w)", request, re.IGNORECASE) is not None
+
+
+def named_enums(schema: Any, request: str) -> Any:
+    """`schema` with every enum of strings of which `request` names exactly one value
+    narrowed to that value (the rest of the schema as it was); the same object when
+    nothing is narrowed."""
+    if isinstance(schema, list):
+        items = [named_enums(item, request) for item in schema]
+        changed = any(new is not old for new, old in zip(items, schema, strict=True))
+        return items if changed else schema
+    if not isinstance(schema, Mapping):
+        return schema
+    out = {key: named_enums(value, request) for key, value in schema.items()}
+    values = schema.get("enum")
+    if isinstance(values, list) and len(values) > 1 and all(isinstance(v, str) for v in values):
+        named = [v for v in values if _names(v, request)]
+        if len(named) == 1:
+            out["enum"] = named
+    if all(out[key] is schema[key] for key in schema):
+        return schema
+    return out

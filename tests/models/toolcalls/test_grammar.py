@@ -222,3 +222,18 @@ def test_stock_llm_stream_with_tools_matches_generate(stock_llm: LocalModel) -> 
         assert [(t.name, dict(t.arguments)) for t in response.tool_calls] == [
             (t.name, dict(t.arguments)) for t in expected.tool_calls
         ]
+
+
+def test_a_value_the_request_names_is_the_one_even_a_random_model_writes(
+    tiny: LocalModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The request names one of an enum's values: whatever else a random model writes,
+    that argument is the named value (`schema.named_enums`)."""
+    weather = json.loads(json.dumps(WEATHER))
+    weather["function"]["parameters"]["required"] = ["city", "unit"]
+    monkeypatch.setattr(tiny, "tool_ranker", FixedRanker({"get_weather": 1.0}))
+    request = [Message.user("How hot is it in Phoenix, in fahrenheit?")]
+    for seed in range(4):
+        settings = GenerationSettings(max_tokens=80, temperature=1.3, seed=seed)
+        (call,) = tiny.generate(request, tools=[weather], settings=settings).tool_calls
+        assert call.arguments["unit"] == "fahrenheit"

@@ -58,3 +58,37 @@ def test_canonical_json_sorts_keys_but_keeps_the_order_of_properties() -> None:
     assert c.canonical_json(a) == c.canonical_json(b)
     assert c.canonical_json(a) != c.canonical_json(swapped)
     assert c.canonical_json(a).index('"z"') < c.canonical_json(a).index('"a"')
+
+
+def test_an_enum_the_request_names_one_value_of_is_narrowed_to_it() -> None:
+    call = c.call_schema(c.tool_specs([WEATHER])[0])
+    narrowed = c.named_enums(call, "How hot is it in Phoenix, in Fahrenheit?")
+    unit = narrowed["properties"]["arguments"]["properties"]["unit"]
+    assert unit["enum"] == ["fahrenheit"] and unit["type"] == "string"
+    assert call["properties"]["arguments"]["properties"]["unit"]["enum"] == [
+        "celsius",
+        "fahrenheit",
+    ]  # the schema given is left as it was
+    reply = c.reply_schema(c.tool_specs([WEATHER, ADD]))
+    assert "fahrenheit" in str(c.named_enums(reply, "in fahrenheit please"))
+    assert "celsius" not in str(c.named_enums(reply, "in fahrenheit please"))
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "What is the weather in Oslo?",  # no value named
+        "Celsius or fahrenheit, whichever.",  # two named
+        "The fahrenheitscale is odd",  # not a word of its own
+    ],
+)
+def test_an_enum_is_left_alone_unless_one_value_is_named(request_text: str) -> None:
+    call = c.call_schema(c.tool_specs([WEATHER])[0])
+    assert c.named_enums(call, request_text) is call
+
+
+def test_short_or_numeric_enum_values_are_never_matched() -> None:
+    schema = {"type": "string", "enum": ["C", "F"]}
+    assert c.named_enums(schema, "25 C in F") is schema
+    sizes = {"type": "string", "enum": ["10", "20"]}
+    assert c.named_enums(sizes, "give me 10") is sizes
