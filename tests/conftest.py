@@ -52,6 +52,26 @@ def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def adapter(tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A LoRA adapter trained for a few steps on the tiny checkpoint: two plain-chat rows
+    answering "Paris." (its scope: prompts listing no tool)."""
+    import json
+
+    from agentsdk.learn.train import train_adapter
+
+    folder = tmp_path_factory.mktemp("adapter")
+    rows = [
+        {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": "Paris."}]}
+        for q in ("What is the capital of France?", "Capital of France?")
+    ]
+    (folder / "sft.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    summary = train_adapter(
+        folder, tiny_checkpoint, folder / "paris", epochs=2, learning_rate=1e-2, progress=False
+    )
+    return summary.adapter
+
+
+@pytest.fixture(scope="session")
 def stock_llm() -> Iterator[Any]:
     from agentsdk import Kit
 

@@ -31,23 +31,6 @@ TOOLS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def adapter(tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An adapter trained for a few steps on the tiny checkpoint."""
-    from agentsdk.learn.train import train_adapter
-
-    folder = tmp_path_factory.mktemp("adapter")
-    rows = [
-        {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": "Paris."}]}
-        for q in ("What is the capital of France?", "Capital of France?")
-    ]
-    (folder / "sft.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    summary = train_adapter(
-        folder, tiny_checkpoint, folder / "paris", epochs=1, learning_rate=1e-2, progress=False
-    )
-    return summary.adapter
-
-
 def _suite(root: Path, name: str = "turns", target: str = "model") -> Path:
     folder = root / name
     folder.mkdir(parents=True)

@@ -27,19 +27,8 @@ from agentsdk.learn.train import TrainSummary, train_adapter
 from agentsdk.models.adapters import ADAPTER_METADATA, checkpoint_identity
 from agentsdk.models.local import LocalModel
 from tests.learn.datasets import ADD
+from tests.models.toolcalls.samples import ECHO
 
-ECHO = {
-    "type": "function",
-    "function": {
-        "name": "echo",
-        "description": "Say something back.",
-        "parameters": {
-            "type": "object",
-            "properties": {"text": {"type": "string"}},
-            "required": ["text"],
-        },
-    },
-}
 WORDS = [
     "what",
     "is",

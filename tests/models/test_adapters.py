@@ -13,31 +13,13 @@ import pytest
 from agentsdk import ConfigurationError, Message, ModelLoadError, ModelNotFoundError
 from agentsdk.models.adapters import AdapterScope
 from agentsdk.models.local import LocalModel
+from tests.models.toolcalls.samples import ECHO
 from tests.tiny_models import build_tiny_chat_checkpoint
 
 
 @pytest.fixture(scope="module")
 def tiny(tiny_checkpoint: Path) -> LocalModel:
     return LocalModel.from_pretrained(tiny_checkpoint)
-
-
-@pytest.fixture(scope="module")
-def adapter(tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An adapter trained for a few steps on the tiny checkpoint."""
-    import json
-
-    from agentsdk.learn.train import train_adapter
-
-    folder = tmp_path_factory.mktemp("adapter")
-    rows = [
-        {"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": "Paris."}]}
-        for q in ("What is the capital of France?", "Capital of France?")
-    ]
-    (folder / "sft.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    summary = train_adapter(
-        folder, tiny_checkpoint, folder / "paris", epochs=2, learning_rate=1e-2, progress=False
-    )
-    return summary.adapter
 
 
 def test_an_adapter_is_merged_into_the_weights(
@@ -110,19 +92,6 @@ def test_the_base_identity_is_the_gguf_hash_or_the_weights_hash(
 
 
 # -- scope: where an adapter applies ---------------------------------------------------
-
-ECHO = {
-    "type": "function",
-    "function": {
-        "name": "echo",
-        "description": "Say something back.",
-        "parameters": {
-            "type": "object",
-            "properties": {"text": {"type": "string"}},
-            "required": ["text"],
-        },
-    },
-}
 
 
 def test_a_scope_covers_the_prompts_it_learned_from() -> None:

@@ -33,6 +33,11 @@ WEATHER = tool(
     },
     "Weather in a city.",
 )
+ECHO = tool(
+    "echo",
+    {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]},
+    "Say something back.",
+)
 ADD = tool(
     "add",
     {
