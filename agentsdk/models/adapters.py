@@ -107,11 +107,6 @@ class AdapterWeights:
         self.scope = scope
         self.adapted = True
 
-    @property
-    def layers(self) -> int:
-        """How many weight tensors switch."""
-        return len(self._layers)
-
     def use(self, adapted: bool) -> None:
         if adapted == self.adapted:
             return

@@ -838,7 +838,7 @@ class LocalModel:
         from agentsdk.models.toolcalls.ranker import select_tools
 
         ranker = self.tool_ranker
-        last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
+        last_user = _last_user(messages)
         request = messages[last_user].content if last_user >= 0 else ""
         if ranker is None or not request.strip():
             return specs, False
@@ -974,9 +974,15 @@ class LocalModel:
         return list(dict.fromkeys(ids))
 
 
+def _last_user(messages: Sequence[Message]) -> int:
+    """The index of the last user message (-1 when there is none)."""
+    return max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
+
+
 def _last_request(messages: Sequence[Message]) -> str:
     """The text of the last user message ("" when there is none)."""
-    return next((m.content for m in reversed(messages) if m.role == "user"), "")
+    last = _last_user(messages)
+    return messages[last].content if last >= 0 else ""
 
 
 def _tool_names(tools: Sequence[ToolSchema]) -> list[str]:
