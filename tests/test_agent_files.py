@@ -25,6 +25,10 @@ class Note:
 agent = Agent(model=ScriptedModel(["hi"]), router=Router(), instructions=Note("be brief").text)
 
 
+def make():
+    return agent
+
+
 def agents():
     return {"helper": agent}
 

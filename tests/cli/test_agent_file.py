@@ -8,28 +8,7 @@ import pytest
 
 from agentsdk import Agent, ConfigurationError
 from agentsdk.cli.agent_file import load_agent
-
-SOURCE = """
-from dataclasses import dataclass
-
-from agentsdk import Agent, ScriptedModel
-from agentsdk.router import Router
-
-
-@dataclass
-class Note:
-    text: str
-
-
-agent = Agent(model=ScriptedModel(["hi"]), router=Router(), instructions=Note("be brief").text)
-
-
-def make():
-    return agent
-
-
-number = 3
-"""
+from tests.test_agent_files import SOURCE  # an agent, a function making it, a number
 
 
 def test_an_agent_or_a_function_returning_one_from_a_file(tmp_path: Path) -> None:
