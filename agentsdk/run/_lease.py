@@ -20,7 +20,7 @@ from agentsdk.errors import StaleStateError, ThreadBusyError
 from agentsdk.run.checkpoints import CheckpointStore, new_owner
 from agentsdk.run.state import RunState
 
-__all__ = ["hold", "stepped"]
+__all__ = ["hold", "refuse_if_held", "stepped"]
 
 _REMEMBERED = 4096
 """Runs of this process whose newest version is remembered (oldest forgotten first)."""
@@ -91,6 +91,15 @@ async def hold(store: CheckpointStore | None, state: RunState) -> AsyncIterator[
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await renewing
         await asyncio.to_thread(store.release, thread, owner)
+
+
+def refuse_if_held(store: CheckpointStore, thread_id: str) -> None:
+    """`ThreadBusyError` when another owner holds the thread now (its run is under way,
+    in this process or another); else nothing is kept: the lease is taken and given
+    back at once."""
+    owner = new_owner()
+    store.claim(thread_id, owner)
+    store.release(thread_id, owner)
 
 
 async def _renew(store: CheckpointStore, thread: str, owner: str, expires: float) -> None:

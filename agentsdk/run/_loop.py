@@ -47,7 +47,7 @@ from agentsdk.messages import Message, Part, Text, ToolCall, new_call_id
 from agentsdk.models.base import AsyncChatModel, ChatModel, FinishReason, ModelResponse
 from agentsdk.run._act import Actor, Results
 from agentsdk.run._gate import Gate
-from agentsdk.run._lease import hold, stepped
+from agentsdk.run._lease import hold, refuse_if_held, stepped
 from agentsdk.run._setup import Tooling, set_up
 from agentsdk.run.result import Earlier, RunResult
 from agentsdk.run.state import RunState
@@ -104,11 +104,13 @@ async def execute(
 
 
 def _saved_conversation(agent: Agent, thread_id: str | None) -> RunState | None:
-    """The thread's newest state, when the checkpointer has one; it must be finished."""
+    """The thread's newest state, when the checkpointer has one; it must be finished
+    (`ThreadBusyError` when it is not because a run is under way on the thread now)."""
     if thread_id is None or agent.checkpointer is None:
         return None
     saved = agent.checkpointer.load(thread_id)
     if saved is not None and saved.phase != "finished":
+        refuse_if_held(agent.checkpointer, thread_id)
         waiting = len(saved.pending)
         why = f"waits for {waiting} decision(s)" if waiting else "stopped before it finished"
         raise ConfigurationError(

@@ -17,6 +17,7 @@ from agentsdk import (
     RunState,
     ScriptedModel,
     SQLiteCheckpointStore,
+    ThreadBusyError,
     ToolCall,
 )
 from agentsdk.agent import Agent, Limits
@@ -362,6 +363,15 @@ def test_a_thread_waiting_for_a_person_must_be_resumed_first(tmp_path: Path) -> 
         agent.run("hello", thread_id="t")
     with pytest.raises(ConfigurationError, match="has not finished"):
         agent.run("hello", history=paused)
+    # while a run (of another process) holds the thread, it is busy, not waiting
+    store.claim("t", "elsewhere:1:run")
+    try:
+        with pytest.raises(ThreadBusyError, match="is being run by elsewhere"):
+            agent.run("hello", thread_id="t")
+    finally:
+        store.release("t", "elsewhere:1:run")
+    with pytest.raises(ConfigurationError, match="resume it first"):  # free again
+        agent.run("hello", thread_id="t")
 
 
 def test_old_turns_leave_within_the_history_budget() -> None:
